@@ -1,0 +1,1 @@
+"""HTTP only: routes translate requests to domain calls and domain errors to responses."""

@@ -1,0 +1,1 @@
+"""Database: one async engine, SQLAlchemy Core tables, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Payments: quotes, verification and settlement of x402 (and later MPP) payments."""

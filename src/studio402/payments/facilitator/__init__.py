@@ -1,0 +1,5 @@
+"""Facilitators verify and settle x402 payments: over HTTP, or in-process against a JSON-RPC node."""
+
+from studio402.payments.facilitator.base import Facilitator
+
+__all__ = ["Facilitator"]

@@ -1,0 +1,158 @@
+"""Typed configuration: environment variables prefixed ``STUDIO402_`` (nested with ``__``),
+an optional TOML file, and defaults that make up the offline dev profile."""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+BASE_MAINNET_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
+DEV_CHAIN_IDS = frozenset({31337, 1337})
+DEV_SECRET = "dev-insecure-secret-change-me"
+
+
+class Profile(StrEnum):
+    """``dev`` runs everything locally; ``production`` refuses dev keys and dev chains."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class ChainSettings(BaseModel):
+    """Where payments settle. Empty fields in the dev profile are filled from the dev chain."""
+
+    embedded: bool = Field(True, description="Start a local anvil chain (dev profile only).")
+    chain_id: int = 31337
+    rpc_url: str = ""
+    port: int = Field(0, description="Port of the embedded anvil; 0 picks a free one.")
+    persist_state: bool = Field(True, description="Keep the embedded chain's state across restarts.")
+    token_address: str = ""
+    token_name: str = "USD Coin"
+    token_version: str = "2"
+    token_decimals: int = 6
+
+
+class PaymentSettings(BaseModel):
+    """How payments are quoted, verified and settled."""
+
+    pay_to: str = Field("", description="Payout wallet; in dev defaults to the dev chain's payTo.")
+    facilitator: str = Field(
+        "local", description="'local' (in-process, own gas key) or an x402 facilitator base URL."
+    )
+    facilitator_key: SecretStr | None = Field(
+        None, description="Gas key of the local facilitator (hex private key)."
+    )
+    facilitator_timeout_s: float = 30.0
+    max_timeout_seconds: int = Field(300, description="Validity window clients should sign.")
+    replay_wait_s: float = Field(10.0, description="How long a replay waits for the first request.")
+    stale_after_s: float = Field(60.0, description="In-flight payments older than this are reconciled.")
+    reconcile_interval_s: float = 2.0
+    retry_after_s: int = 5
+
+
+class ApiSettings(BaseModel):
+    """The HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = 8402
+    public_url: str = Field("", description="Public origin, e.g. https://studio.example.com.")
+    max_prompt_chars: int = 8000
+    max_body_bytes: int = 1_000_000
+
+
+class Settings(BaseSettings):
+    """All of studio402's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STUDIO402_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    profile: Profile = Profile.DEV
+    data_dir: Path = Path(".studio402")
+    database_url: str = Field("", description="SQLAlchemy URL; default SQLite in data_dir.")
+    secret: SecretStr = Field(SecretStr(DEV_SECRET), description="HMAC key for nonces and URLs.")
+    config_file: Path | None = None
+    api: ApiSettings = ApiSettings()
+    chain: ChainSettings = ChainSettings()
+    payments: PaymentSettings = PaymentSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.profile is not Profile.PRODUCTION:
+            return self
+        problems = []
+        if self.secret.get_secret_value() == DEV_SECRET or len(self.secret.get_secret_value()) < 32:
+            problems.append("STUDIO402_SECRET must be set to a random value of 32+ characters")
+        if not self.payments.pay_to:
+            problems.append("STUDIO402_PAYMENTS__PAY_TO (your payout wallet) is required")
+        if self.chain.embedded or self.chain.chain_id in DEV_CHAIN_IDS:
+            problems.append("a production profile needs a real chain (chain.embedded=false, chain_id)")
+        if not self.chain.rpc_url and self.payments.facilitator == "local":
+            problems.append("the local facilitator needs STUDIO402_CHAIN__RPC_URL")
+        if not self.chain.token_address:
+            problems.append("STUDIO402_CHAIN__TOKEN_ADDRESS is required")
+        if not self.api.public_url.startswith("https://"):
+            problems.append("STUDIO402_API__PUBLIC_URL must be the public https:// origin")
+        if problems:
+            raise ValueError("production profile refused: " + "; ".join(problems))
+        return self
+
+    @property
+    def network(self) -> str:
+        """The CAIP-2 id of the settlement chain."""
+        return f"eip155:{self.chain.chain_id}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'studio402.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The public origin without a trailing slash."""
+        return (self.api.public_url or f"http://{self.api.host}:{self.api.port}").rstrip("/")
+
+
+class _TomlFileSource(TomlConfigSettingsSource):
+    """Reads the TOML file named by ``STUDIO402_CONFIG_FILE`` (or ``config_file=``), if any."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls, toml_file=None)
+
+    def __call__(self) -> dict[str, Any]:
+        path = _config_file_from_env()
+        if path is None or not path.exists():
+            return {}
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+        return data
+
+
+def _config_file_from_env() -> Path | None:
+    import os
+
+    value = os.environ.get("STUDIO402_CONFIG_FILE")
+    return Path(value) if value else None
