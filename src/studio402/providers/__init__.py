@@ -1,0 +1,1 @@
+"""Upstream model adapters and the local model."""
