@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,8 +15,26 @@ from studio402.services import Services, build_services
 from studio402.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
-    """Build the app. With ``services`` given (tests), the lifespan uses them and leaves them open."""
+OnReady = Callable[[Services], Awaitable[None]]
+ServicesFactory = Callable[[Settings, Catalog], Awaitable[Services]]
+
+
+async def _default_factory(settings: Settings, catalog: Catalog) -> Services:
+    return await build_services(settings, catalog=catalog)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    on_ready: OnReady | None = None,
+    services_factory: ServicesFactory = _default_factory,
+) -> FastAPI:
+    """Build the app. With ``services`` given (tests), the lifespan uses them and leaves them open.
+
+    ``on_ready`` runs once the services are up (the CLI prints the dev banner there);
+    ``services_factory`` builds them (benchmarks swap in another facilitator there).
+    """
     settings = settings or (services.settings if services else Settings())
     catalog = services.catalog if services else Catalog.load(
         max_prompt_chars=settings.api.max_prompt_chars
@@ -28,10 +46,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             app.state.services = services
             yield
             return
-        built = await build_services(settings, catalog=catalog)
+        built = await services_factory(settings, catalog)
         app.state.services = built
         built.start_background()
         try:
+            if on_ready is not None:
+                await on_ready(built)
             yield
         finally:
             await built.aclose()
@@ -49,6 +69,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         allow_headers=["*"],
         expose_headers=generate.EXPOSED_HEADERS,
     )
+    if services is not None:
+        app.state.services = services
     problems.install(app)
     app.include_router(health.router)
     app.include_router(generate.build_router(catalog.operations()))

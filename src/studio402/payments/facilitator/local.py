@@ -1,0 +1,239 @@
+"""In-process x402 facilitator for ``exact`` EIP-3009 payments on one EVM chain.
+
+Verification is the official SDK's (``ExactEvmFacilitatorScheme.verify``), run in worker
+threads against our JSON-RPC signer so the event loop never blocks. Settlement is our own async
+code: re-verify with an ``eth_call`` simulation (a refusal broadcasts nothing), send through a
+nonce-safe sender, then await the receipt concurrently with other settlements.
+
+One instance per (chain, gas key) and per process: the nonce is managed in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import httpx
+from eth_account import Account
+from x402.mechanisms.evm.constants import (
+    ERR_SETTLEMENT_PENDING,
+    ERR_TRANSACTION_FAILED,
+    ERR_TRANSFER_EVENT_MISMATCH,
+)
+from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
+from x402.mechanisms.evm.exact.eip3009_utils import parse_eip3009_transfer_error
+from x402.schemas import (
+    PaymentPayload,
+    PaymentRequirements,
+    SettleResponse,
+    SupportedKind,
+    SupportedResponse,
+    VerifyResponse,
+)
+
+from studio402.chain.rpc import AsyncJsonRpc, JsonRpc
+from studio402.chain.token import Receipt, TokenReader, receipt_has_transfer
+
+from ._authorization import (
+    Authorization,
+    AuthorizationKey,
+    parse_authorization,
+    transfer_calldata,
+)
+from ._rpc_signer import RpcFacilitatorSigner
+from ._sender import SendStatus, TransactionSender
+from ._verify import run_sdk_verify
+
+__all__ = ["LocalFacilitator"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_REMEMBERED_PENDING = 10_000
+_ERROR_MESSAGE_LIMIT = 500
+
+
+class LocalFacilitator:
+    """Verifies and settles x402 v2 ``exact`` payments on ``eip155:<chain_id>`` via ``rpc_url``.
+
+    ``private_key`` is the gas wallet that submits ``transferWithAuthorization``; it needs ETH
+    only. ``client`` is an optional shared ``httpx.AsyncClient`` (kept open by :meth:`aclose`).
+    A settlement whose receipt does not arrive within ``receipt_timeout_s`` is reported as
+    ``settlement_pending`` with its transaction hash.
+    """
+
+    def __init__(
+        self,
+        *,
+        rpc_url: str,
+        chain_id: int,
+        private_key: str,
+        client: httpx.AsyncClient | None = None,
+        receipt_timeout_s: float = 30.0,
+        gas_limit: int = 250_000,
+        verify_workers: int = 16,
+        rpc_timeout_s: float = 10.0,
+    ) -> None:
+        account = Account.from_key(private_key)
+        self.chain_id = chain_id
+        self.network = f"eip155:{chain_id}"
+        self.address = str(account.address)
+        self.receipt_timeout_s = receipt_timeout_s
+        self._rpc = AsyncJsonRpc(rpc_url, client, timeout_s=rpc_timeout_s)
+        self._sync_rpc = JsonRpc(rpc_url, timeout_s=rpc_timeout_s, max_connections=verify_workers)
+        self._signer = RpcFacilitatorSigner(self._sync_rpc, chain_id, self.address)
+        self._scheme = ExactEvmFacilitatorScheme(self._signer)
+        self._executor = ThreadPoolExecutor(verify_workers, thread_name_prefix="x402-verify")
+        self.sender = TransactionSender(self._rpc, account, chain_id, gas_limit=gas_limit)
+        self.reader = TokenReader(self._rpc)
+        self._inflight: dict[AuthorizationKey, asyncio.Task[SettleResponse]] = {}
+        self._pending: OrderedDict[AuthorizationKey, str] = OrderedDict()
+
+    async def supported(self) -> SupportedResponse:
+        """x402 v2 ``exact`` on this network, signed by the gas address."""
+        return SupportedResponse(
+            kinds=[SupportedKind(x402_version=2, scheme="exact", network=self.network)],
+            signers={"eip155:*": [self.address]},
+        )
+
+    async def verify(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> VerifyResponse:
+        """The SDK's checks plus an ``eth_call`` simulation; no money moves.
+
+        Raises :class:`studio402.errors.ChainError` when the node could not be asked.
+        """
+        return await run_sdk_verify(
+            self._scheme, self._signer, self._executor, self.network, payload, requirements
+        )
+
+    async def settle(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> SettleResponse:
+        """Verify, broadcast ``transferWithAuthorization`` and await its receipt.
+
+        Concurrent calls for the same authorization share one settlement, which runs to its end
+        even if the caller is cancelled. A retry after ``settlement_pending`` re-awaits the
+        transaction already sent instead of sending again.
+        """
+        try:
+            auth = parse_authorization(payload, requirements)
+        except (KeyError, TypeError, ValueError) as exc:
+            return self._failed("invalid_payload", "", None, f"unreadable authorization: {exc}")
+        task = self._inflight.get(auth.key)
+        if task is None:
+            task = asyncio.create_task(self._settle_once(auth, payload, requirements))
+            self._inflight[auth.key] = task
+            task.add_done_callback(partial(self._forget, auth.key))
+        return await asyncio.shield(task)
+
+    def _forget(self, key: AuthorizationKey, task: asyncio.Task[SettleResponse]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            logger.debug("settlement task failed", exc_info=task.exception())
+
+    async def _settle_once(
+        self, auth: Authorization, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> SettleResponse:
+        earlier = self._pending.pop(auth.key, None)
+        if earlier is not None:
+            resumed = await self._resume(auth, earlier)
+            if resumed is not None:
+                return resumed
+        verdict = await self.verify(payload, requirements)
+        if not verdict.is_valid:
+            reason = verdict.invalid_reason or ERR_TRANSACTION_FAILED
+            return self._failed(reason, "", auth.payer, verdict.invalid_message)
+        outcome = await self.sender.send(auth.token, transfer_calldata(auth))
+        if outcome.status is SendStatus.REJECTED:
+            logger.warning("settlement transaction refused by the node: %s", outcome.error)
+            reason = parse_eip3009_transfer_error(Exception(outcome.error))
+            return self._failed(reason, "", auth.payer, outcome.error)
+        if outcome.status is SendStatus.UNKNOWN:
+            return self._remember_pending(auth, outcome.tx_hash, outcome.error)
+        return await self._await_settlement(auth, outcome.tx_hash)
+
+    async def _resume(self, auth: Authorization, tx_hash: str) -> SettleResponse | None:
+        """Re-await a transaction sent by an earlier ``settlement_pending`` attempt.
+
+        ``None`` means it reverted or the node never got it: settle from scratch.
+        """
+        receipt = await self.sender.wait_for_receipt(tx_hash, self.receipt_timeout_s)
+        if receipt is None:
+            if not await self.reader.is_known(tx_hash):
+                return None
+            return self._remember_pending(auth, tx_hash, "receipt not seen yet")
+        if receipt.status != 1:
+            return None
+        return self._judge_receipt(auth, receipt)
+
+    async def _await_settlement(self, auth: Authorization, tx_hash: str) -> SettleResponse:
+        receipt = await self.sender.wait_for_receipt(tx_hash, self.receipt_timeout_s)
+        if receipt is None:
+            return self._remember_pending(
+                auth, tx_hash, f"no receipt within {self.receipt_timeout_s}s"
+            )
+        return self._judge_receipt(auth, receipt)
+
+    def _judge_receipt(self, auth: Authorization, receipt: Receipt) -> SettleResponse:
+        if receipt.status != 1:
+            return self._failed(ERR_TRANSACTION_FAILED, receipt.tx_hash, auth.payer, "reverted")
+        if not receipt_has_transfer(receipt, auth.token, auth.payer, auth.pay_to, auth.value):
+            return self._failed(ERR_TRANSFER_EVENT_MISMATCH, receipt.tx_hash, auth.payer, None)
+        return SettleResponse(
+            success=True,
+            transaction=receipt.tx_hash,
+            network=self.network,
+            payer=auth.payer,
+            amount=str(auth.value),
+        )
+
+    def _remember_pending(self, auth: Authorization, tx_hash: str, why: str) -> SettleResponse:
+        self._pending[auth.key] = tx_hash
+        while len(self._pending) > _MAX_REMEMBERED_PENDING:
+            self._pending.popitem(last=False)
+        return self._failed(ERR_SETTLEMENT_PENDING, tx_hash, auth.payer, why)
+
+    def _failed(
+        self, reason: str, tx_hash: str, payer: str | None, message: str | None
+    ) -> SettleResponse:
+        return SettleResponse(
+            success=False,
+            error_reason=reason,
+            error_message=message[:_ERROR_MESSAGE_LIMIT] if message else None,
+            transaction=tx_hash,
+            network=self.network,
+            payer=payer,
+        )
+
+    async def authorization_state(self, token: str, authorizer: str, nonce: str) -> bool:
+        """Whether the EIP-3009 nonce was used or cancelled (see :class:`TokenReader`)."""
+        return await self.reader.authorization_state(token, authorizer, nonce)
+
+    async def find_authorization_tx(self, token: str, authorizer: str, nonce: str) -> str | None:
+        """The transaction that used the nonce, if any (see :class:`TokenReader`)."""
+        return await self.reader.find_authorization_tx(token, authorizer, nonce)
+
+    async def get_receipt(self, tx_hash: str) -> Receipt | None:
+        """The mined receipt of ``tx_hash``, or ``None``."""
+        return await self.reader.get_receipt(tx_hash)
+
+    async def transfer_succeeded(
+        self, tx_hash: str, token: str, payer: str, pay_to: str, amount: int
+    ) -> bool | None:
+        """See :meth:`TokenReader.transfer_succeeded`."""
+        return await self.reader.transfer_succeeded(tx_hash, token, payer, pay_to, amount)
+
+    async def aclose(self) -> None:
+        """Let running settlements finish (up to the receipt timeout), then stop the verify
+        threads and close the RPC clients (a shared client stays open)."""
+        running = list(self._inflight.values())
+        if running:
+            await asyncio.wait(running, timeout=self.receipt_timeout_s)
+            for task in running:
+                task.cancel()
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        self._sync_rpc.close()
+        await self._rpc.aclose()
