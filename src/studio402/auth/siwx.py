@@ -10,14 +10,12 @@ Domain convention: ``info.domain`` is the authority of the configured public ori
 port, the port dropped when it is the scheme's default (``https://api.example.com`` gives
 ``api.example.com``, ``http://127.0.0.1:8402`` gives ``127.0.0.1:8402``). No client computes it:
 ``@x402/extensions`` 2.9.0 ``createSIWxPayload`` (called by agentcash 0.14.4 on the spread
-challenge ``info``) and x402 2.25.0 ``create_siwx_payload`` copy ``domain`` verbatim. But the
-Python SDK client (like the newer TS and Go ones) refuses a challenge whose ``domain`` is not the
-host[:port] of the URL that answered (``assert_siwx_challenge_bound_to_origin``), so the bare
-host the StableStudio router issues (``new URL(uri).hostname``) fails there on a non-default
-port, while host:port suits every client. EIP-4361 makes ``domain`` an RFC 3986 authority, so
-host:port is valid; on default ports (production) it is the bare host, as StableStudio sends.
-The verifier wants that authority (case-insensitive) and a ``uri`` on the configured origin;
-neither is ever taken from the ``Host`` header.
+challenge ``info``) and x402 2.25.0 ``create_siwx_payload`` copy ``domain`` verbatim, but the
+Python SDK client (like newer TS and Go ones) refuses a challenge whose ``domain`` is not the
+host[:port] of the URL that answered, so the bare host of the StableStudio router
+(``new URL(uri).hostname``) fails there on a non-default port; host:port suits every client and
+is an RFC 3986 authority as EIP-4361 asks. On default ports (production) it is the bare host,
+as StableStudio sends. ``uri`` must be on the configured origin; neither is taken from ``Host``.
 
 Limitation: only EOA signatures are recovered locally. Smart wallets (EIP-1271 / EIP-6492) pass
 only if an async ``contract_verifier(address, message, signature)`` is given (an RPC call).

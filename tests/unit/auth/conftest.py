@@ -18,6 +18,7 @@ from studio402.auth.siwe import SiwxProof, build_siwe_message
 from studio402.auth.siwx import SiwxVerifier
 from studio402.clock import FrozenClock
 
+Info = dict[str, Any]
 VECTORS: dict[str, Any] = json.loads((Path(__file__).parent / "siwx_vectors.json").read_text())
 SECRET = bytes.fromhex(VECTORS["secret_hex"])
 ISSUED_AT = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
@@ -71,9 +72,7 @@ def store() -> MemoryNonceStore:
 
 
 @pytest.fixture
-def make_verifier(
-    clock: FrozenClock, store: MemoryNonceStore
-) -> Callable[..., SiwxVerifier]:
+def make_verifier(clock: FrozenClock, store: MemoryNonceStore) -> Callable[..., SiwxVerifier]:
     def _make(origin: str = LOCAL_ORIGIN, **kwargs: Any) -> SiwxVerifier:
         chains = kwargs.pop("chains", ["eip155:8453", "eip155:84532"])
         return SiwxVerifier(SECRET, origin, chains, store, clock, **kwargs)
