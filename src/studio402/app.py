@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from studio402 import __version__
-from studio402.api import generate, health, problems
+from studio402.api import generate, health, jobs, problems
 from studio402.catalog import Catalog
 from studio402.services import Services, build_services
 from studio402.settings import Settings
+from studio402.storage.files_router import build_files_router
+from studio402.storage.store import ObjectStore
+from studio402.storage.urls import UrlSigner
+
+
+def _store(request: Request) -> ObjectStore:
+    store: ObjectStore = request.app.state.services.store
+    return store
+
+
+def _signer(request: Request) -> UrlSigner:
+    signer: UrlSigner = request.app.state.services.signer
+    return signer
 
 
 OnReady = Callable[[Services], Awaitable[None]]
@@ -74,4 +87,6 @@ def create_app(
     problems.install(app)
     app.include_router(health.router)
     app.include_router(generate.build_router(catalog.operations()))
+    app.include_router(jobs.router)
+    app.include_router(build_files_router(_store, _signer))
     return app

@@ -11,16 +11,27 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from studio402.auth.nonces import SqlNonceStore
+from studio402.auth.sessions import SessionTokens
+from studio402.auth.siwx import SiwxVerifier
 from studio402.catalog import Catalog
 from studio402.chain.wiring import ChainRuntime, open_chain
 from studio402.clock import Clock, SystemClock
 from studio402.db.engine import create_engine
 from studio402.db.migrate import upgrade
+from studio402.db.tables import siwx_nonces
+from studio402.jobs.queue import JobQueue
+from studio402.jobs.worker import Worker, new_worker_id
 from studio402.payments.facilitator.base import Facilitator
 from studio402.payments.gate import PaymentGate
 from studio402.payments.reconciler import Reconciler
 from studio402.payments.x402 import Rail
+from studio402.providers.local import LocalProvider
+from studio402.providers.registry import ProviderRegistry
 from studio402.settings import Settings
+from studio402.storage.store import ObjectStore
+from studio402.storage.sweeper import sweep_expired
+from studio402.storage.urls import UrlSigner
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +49,12 @@ class Services:
     facilitator: Facilitator
     gate: PaymentGate
     reconciler: Reconciler
+    store: ObjectStore
+    signer: UrlSigner
+    siwx: SiwxVerifier
+    sessions: SessionTokens
+    queue: JobQueue
+    providers: ProviderRegistry
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -46,17 +63,60 @@ class Services:
         """The token, network and payout address we accept."""
         return self.gate.rail
 
-    def start_background(self) -> None:
-        """Start the reconciler loop."""
+    def start_background(self, *, workers: bool | None = None) -> None:
+        """Start the reconciler, the sweepers and (unless disabled) the in-process worker."""
         self.tasks.append(asyncio.create_task(self.reconciler.run_forever(self.stop)))
+        self.tasks.append(asyncio.create_task(self._sweep_forever()))
+        run_workers = self.settings.worker.in_process if workers is None else workers
+        if run_workers:
+            self.tasks.append(asyncio.create_task(self.worker().run(self.stop)))
+
+    def worker(self, worker_id: str | None = None) -> Worker:
+        """A worker over this server's queue, providers and store."""
+        config = self.settings.worker
+        return Worker(
+            self.queue,
+            self.providers,
+            self.store,
+            self.clock,
+            worker_id=worker_id or new_worker_id(),
+            concurrency=config.concurrency,
+            lease_s=config.lease_s,
+            heartbeat_s=config.heartbeat_s,
+            poll_interval_s=config.poll_interval_s,
+            max_attempts=config.max_attempts,
+            job_timeout_s=config.job_timeout_s,
+        )
+
+    async def _sweep_forever(self) -> None:
+        storage = self.settings.storage
+        while not self.stop.is_set():
+            try:
+                now = self.clock.now()
+                await sweep_expired(self.store, "results", storage.retention_s, now)
+                await self.nonces.purge_expired(now)
+            except Exception:
+                logger.exception("sweep failed")
+            try:
+                await asyncio.wait_for(self.stop.wait(), storage.sweep_interval_s)
+            except TimeoutError:
+                pass
+
+    @property
+    def nonces(self) -> SqlNonceStore:
+        """The single-use SIWX nonce store."""
+        return SqlNonceStore(self.engine, siwx_nonces)
 
     async def aclose(self) -> None:
         """Stop background work, then release every handle."""
         self.stop.set()
-        for task in self.tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self.tasks:
+            # Workers drain running jobs (or release them) within their own drain timeout.
+            _, pending = await asyncio.wait(self.tasks, timeout=45)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.facilitator.aclose()
         await self.chain.aclose()
         await self.http.aclose()
@@ -64,15 +124,22 @@ class Services:
 
 
 async def build_services(
-    settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalog: Catalog | None = None,
+    chain: ChainRuntime | None = None,
 ) -> Services:
-    """Open the database (migrated), the chain, the facilitator, the gate and the reconciler."""
+    """Open the database (migrated), the chain, the facilitator, the gate and the reconciler.
+
+    ``chain`` replaces the chain and facilitator the settings describe (tests pass fakes).
+    """
     clock = clock or SystemClock()
     engine = create_engine(settings.resolved_database_url)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     try:
         await upgrade(engine)
-        chain = await open_chain(settings, http)
+        chain = chain or await open_chain(settings, http)
     except BaseException:
         await http.aclose()
         await engine.dispose()
@@ -102,14 +169,41 @@ async def build_services(
         stale_after_s=settings.payments.stale_after_s,
         interval_s=settings.payments.reconcile_interval_s,
     )
+    catalog = catalog or Catalog.load(max_prompt_chars=settings.api.max_prompt_chars)
+    secret = settings.secret_bytes
+    public_url = settings.resolved_public_url
     return Services(
         settings=settings,
         clock=clock,
         engine=engine,
-        catalog=catalog or Catalog.load(max_prompt_chars=settings.api.max_prompt_chars),
+        catalog=catalog,
         http=http,
         chain=chain,
         facilitator=chain.facilitator,
         gate=gate,
         reconciler=reconciler,
+        store=ObjectStore.from_url(settings.resolved_storage_url, options=settings.storage.options
+                                   or None),
+        signer=UrlSigner(_derive(secret, b"files")),
+        siwx=SiwxVerifier(
+            _derive(secret, b"siwx"),
+            public_url,
+            _siwx_chains(settings),
+            SqlNonceStore(engine, siwx_nonces),
+            clock,
+        ),
+        sessions=SessionTokens(_derive(secret, b"sessions"), settings.auth.session_ttl_s, clock),
+        queue=JobQueue(engine, clock),
+        providers=ProviderRegistry.from_catalog(catalog, [LocalProvider()], route_all_to="local"),
     )
+
+
+def _derive(secret: bytes, label: bytes) -> bytes:
+    import hmac
+
+    return hmac.new(secret, b"studio402/" + label, "sha256").digest()
+
+
+def _siwx_chains(settings: Settings) -> list[str]:
+    chains = [*settings.auth.extra_chains, settings.network]
+    return list(dict.fromkeys(chains))

@@ -35,7 +35,9 @@ class ChainSettings(BaseModel):
     chain_id: int = 31337
     rpc_url: str = ""
     port: int = Field(0, description="Port of the embedded anvil; 0 picks a free one.")
-    persist_state: bool = Field(True, description="Keep the embedded chain's state across restarts.")
+    persist_state: bool = Field(
+        True, description="Keep the embedded chain's state across restarts."
+    )
     token_address: str = ""
     token_name: str = "USD Coin"
     token_version: str = "2"
@@ -55,9 +57,52 @@ class PaymentSettings(BaseModel):
     facilitator_timeout_s: float = 30.0
     max_timeout_seconds: int = Field(300, description="Validity window clients should sign.")
     replay_wait_s: float = Field(10.0, description="How long a replay waits for the first request.")
-    stale_after_s: float = Field(60.0, description="In-flight payments older than this are reconciled.")
+    stale_after_s: float = Field(
+        60.0, description="In-flight payments older than this are reconciled."
+    )
     reconcile_interval_s: float = 2.0
     retry_after_s: int = 5
+
+
+class StorageSettings(BaseModel):
+    """Where results are kept and how long their URLs live."""
+
+    url: str = Field(
+        "", description="obstore URL (s3://bucket/prefix, file:///dir); default: data_dir/files."
+    )
+    options: dict[str, str] = Field(
+        default_factory=dict, description="obstore options (endpoint, region, keys)."
+    )
+    retention_s: int = Field(7 * 24 * 3600, description="How long result bytes are kept.")
+    url_ttl_s: int = Field(1200, description="Lifetime of a result URL minted at poll time.")
+    sweep_interval_s: float = 3600.0
+
+
+class WorkerSettings(BaseModel):
+    """Job execution."""
+
+    in_process: bool = Field(True, description="Run workers inside `studio402 serve`.")
+    concurrency: int = Field(4, ge=1, description="Jobs run at once per worker process.")
+    lease_s: float = Field(
+        60.0, description="A job whose worker stops heartbeating is rerun after this."
+    )
+    heartbeat_s: float = 10.0
+    poll_interval_s: float = 0.5
+    max_attempts: int = 4
+    job_timeout_s: float = Field(900.0, description="Time budget of one job attempt.")
+
+
+class AuthSettings(BaseModel):
+    """Polling with SIGN-IN-WITH-X and session tokens."""
+
+    session_ttl_s: int = Field(
+        900, description="Lifetime of the bearer token issued after a sign-in."
+    )
+    max_wait_s: int = Field(60, description="Cap of ?wait= long-polling.")
+    extra_chains: list[str] = Field(
+        default_factory=lambda: ["eip155:8453"],
+        description="CAIP-2 chains accepted for SIWX besides the settlement chain.",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -85,6 +130,9 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     chain: ChainSettings = ChainSettings()
     payments: PaymentSettings = PaymentSettings()
+    storage: StorageSettings = StorageSettings()
+    worker: WorkerSettings = WorkerSettings()
+    auth: AuthSettings = AuthSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -107,7 +155,9 @@ class Settings(BaseSettings):
         if not self.payments.pay_to:
             problems.append("STUDIO402_PAYMENTS__PAY_TO (your payout wallet) is required")
         if self.chain.embedded or self.chain.chain_id in DEV_CHAIN_IDS:
-            problems.append("a production profile needs a real chain (chain.embedded=false, chain_id)")
+            problems.append(
+                "a production profile needs a real chain (chain.embedded=false, chain_id)"
+            )
         if not self.chain.rpc_url and self.payments.facilitator == "local":
             problems.append("the local facilitator needs STUDIO402_CHAIN__RPC_URL")
         if not self.chain.token_address:
@@ -129,6 +179,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'studio402.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        """The object store URL, defaulting to a directory in the data directory."""
+        return self.storage.url or str((self.data_dir / "files").resolve())
+
+    @property
+    def secret_bytes(self) -> bytes:
+        """The HMAC secret as bytes (padded by hashing when short, as in the dev profile)."""
+        import hashlib
+
+        raw = self.secret.get_secret_value().encode()
+        return raw if len(raw) >= 32 else hashlib.sha256(b"studio402:" + raw).digest()
 
     @property
     def resolved_public_url(self) -> str:

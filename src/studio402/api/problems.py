@@ -82,6 +82,16 @@ def install(app: FastAPI) -> None:
         ]
         return problem(400, "invalid_request", "invalid request parameters", issues=issues)
 
+    async def on_sign_in_required(_request: Request, exc: Exception) -> JSONResponse:
+        from studio402.api.wallet import SignInRequiredError, challenge_headers
+
+        assert isinstance(exc, SignInRequiredError)
+        return JSONResponse(exc.challenge, status_code=402,
+                            headers=challenge_headers(exc.challenge))
+
+    from studio402.api.wallet import SignInRequiredError
+
+    app.add_exception_handler(SignInRequiredError, on_sign_in_required)
     app.add_exception_handler(Studio402Error, on_domain_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -10,16 +10,29 @@ Every failure is raised as :class:`studio402.errors.ChainError`. Its ``details``
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-import json
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
-from eth_abi.abi import decode as abi_decode
 
 from studio402.errors import ChainError
+
+from ._jsonrpc import (
+    is_revert,
+    is_transport_error,
+    parse_answers,
+    parse_response,
+    revert_data,
+    revert_reason,
+    rpc_error,
+    settle_future,
+    transport_error,
+)
 
 __all__ = [
     "AsyncJsonRpc",
@@ -30,98 +43,26 @@ __all__ = [
     "revert_reason",
 ]
 
-_ERROR_STRING_SELECTOR = "08c379a0"
 _DEFAULT_TIMEOUT_S = 10.0
 
 
-def is_transport_error(error: ChainError) -> bool:
-    """True when the node was not reached or its answer could not be read (outcome unknown)."""
-    return bool(error.details.get("transport"))
-
-
-def is_revert(error: ChainError) -> bool:
-    """True when the node reported that the EVM execution reverted."""
-    return error.details.get("revert_data") is not None or "revert" in error.message.lower()
-
-
-def revert_data(error: ChainError) -> str | None:
-    """The hex revert data carried by a reverted call, if the node sent it."""
-    data = error.details.get("revert_data")
-    return data if isinstance(data, str) else None
-
-
-def revert_reason(data: str | None) -> str | None:
-    """Decode a Solidity ``Error(string)`` revert payload; ``None`` for anything else."""
-    if not data:
-        return None
-    raw = data.removeprefix("0x")
-    if not raw.startswith(_ERROR_STRING_SELECTOR):
-        return None
-    try:
-        (reason,) = abi_decode(["string"], bytes.fromhex(raw[8:]))
-    except Exception:  # a malformed payload is not a readable reason
-        return None
-    return str(reason)
-
-
-def _error_data(error: dict[str, Any]) -> str | None:
-    data = error.get("data")
-    if isinstance(data, dict):
-        data = data.get("data") or data.get("result")
-    if isinstance(data, str) and data.startswith("0x"):
-        return data
-    return None
-
-
-def _rpc_error(method: str, error: Any) -> ChainError:
-    if not isinstance(error, dict):
-        return ChainError(f"{method}: malformed JSON-RPC error {error!r}", method=method)
-    message = str(error.get("message", "unknown JSON-RPC error"))
-    data = _error_data(error)
-    reason = revert_reason(data)
-    if reason and reason not in message:
-        message = (
-            f"{message}: {reason}"
-            if "revert" in message.lower()
-            else (f"execution reverted: {reason} ({message})")
-        )
-    return ChainError(
-        message,
-        method=method,
-        rpc_code=error.get("code"),
-        rpc_message=error.get("message"),
-        revert_data=data,
-        transport=False,
-    )
-
-
-def _parse_response(method: str, response: httpx.Response) -> Any:
-    try:
-        body = json.loads(response.content)
-    except ValueError as exc:
-        raise ChainError(
-            f"{method}: node answered HTTP {response.status_code} with a non-JSON body",
-            method=method,
-            transport=True,
-        ) from exc
-    if isinstance(body, dict) and "error" in body:
-        raise _rpc_error(method, body["error"])
-    if not isinstance(body, dict) or "result" not in body:
-        raise ChainError(
-            f"{method}: unexpected JSON-RPC answer (HTTP {response.status_code})",
-            method=method,
-            transport=True,
-        )
-    return body["result"]
-
-
-def _transport_error(method: str, exc: httpx.HTTPError) -> ChainError:
-    return ChainError(f"{method}: {type(exc).__name__}: {exc}", method=method, transport=True)
+@dataclass
+class _Call:
+    method: str
+    params: Sequence[Any]
+    future: asyncio.Future[Any]
 
 
 class AsyncJsonRpc:
-    """Async JSON-RPC client. Pass a shared ``httpx.AsyncClient`` to reuse its connection pool;
-    otherwise one is created here and closed by :meth:`aclose`."""
+    """Async JSON-RPC client that coalesces concurrent calls into batch requests.
+
+    Calls made in the same event-loop tick leave together, and while ``max_inflight`` HTTP
+    requests are open, new calls queue and leave together next: one JSON-RPC batch holds up to
+    ``max_batch`` calls (``max_batch=1`` disables batching). A lone call still leaves on the
+    next tick, so batching adds no measurable latency. Pass a shared
+    ``httpx.AsyncClient`` to reuse its connection pool; otherwise one is created here and closed
+    by :meth:`aclose`.
+    """
 
     def __init__(
         self,
@@ -129,23 +70,81 @@ class AsyncJsonRpc:
         client: httpx.AsyncClient | None = None,
         *,
         timeout_s: float = _DEFAULT_TIMEOUT_S,
+        max_batch: int = 64,
+        max_inflight: int = 4,
     ) -> None:
         self.url = url
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout_s)
+        self._timeout_s = timeout_s
         self._ids = itertools.count(1)
+        self._max_batch = max(1, max_batch)
+        self._max_inflight = max(1, max_inflight)
+        self._queue: deque[_Call] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._flush_scheduled = False
 
     async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """Call ``method`` and return its ``result``; raises :class:`ChainError`."""
-        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Call(method, params, future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
+        return await future
+
+    def _dispatch(self) -> None:
+        self._flush_scheduled = False
+        while self._queue and len(self._tasks) < self._max_inflight:
+            batch: list[_Call] = []
+            while self._queue and len(batch) < self._max_batch:
+                item = self._queue.popleft()
+                if not item.future.done():
+                    batch.append(item)
+            if batch:
+                task = asyncio.get_running_loop().create_task(self._send(batch))
+                self._tasks.add(task)
+                task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._queue:
+            self._dispatch()
+
+    async def _send(self, batch: list[_Call]) -> None:
+        ids = [next(self._ids) for _ in batch]
+        bodies = [
+            {"jsonrpc": "2.0", "id": id_, "method": c.method, "params": c.params}
+            for id_, c in zip(ids, batch, strict=True)
+        ]
+        label = batch[0].method if len(batch) == 1 else f"batch of {len(batch)}"
         try:
-            response = await self._client.post(self.url, json=payload)
-        except httpx.HTTPError as exc:
-            raise _transport_error(method, exc) from exc
-        return _parse_response(method, response)
+            response = await self._client.post(
+                self.url, json=bodies[0] if len(batch) == 1 else bodies, timeout=self._timeout_s
+            )
+            answers = parse_answers(label, response, ids)
+        except (httpx.HTTPError, ChainError) as exc:
+            error = exc if isinstance(exc, ChainError) else transport_error(label, exc)
+            for item in batch:
+                settle_future(item.future, error=error)
+            return
+        for id_, item in zip(ids, batch, strict=True):
+            answer = answers.get(id_)
+            if answer is None:
+                error = ChainError(f"{item.method}: no answer in batch", transport=True)
+                settle_future(item.future, error=error)
+            elif "error" in answer:
+                settle_future(item.future, error=rpc_error(item.method, answer["error"]))
+            elif "result" not in answer:
+                error = ChainError(f"{item.method}: unexpected JSON-RPC answer", transport=True)
+                settle_future(item.future, error=error)
+            else:
+                settle_future(item.future, result=answer["result"])
 
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._owns_client:
             await self._client.aclose()
 
@@ -176,16 +175,17 @@ class JsonRpc:
         self._owns_client = client is None
         limits = httpx.Limits(max_connections=max_connections)
         self._client = client or httpx.Client(timeout=timeout_s, limits=limits)
+        self._timeout_s = timeout_s
         self._ids = itertools.count(1)
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """Call ``method`` and return its ``result``; raises :class:`ChainError`."""
         payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         try:
-            response = self._client.post(self.url, json=payload)
+            response = self._client.post(self.url, json=payload, timeout=self._timeout_s)
         except httpx.HTTPError as exc:
-            raise _transport_error(method, exc) from exc
-        return _parse_response(method, response)
+            raise transport_error(method, exc) from exc
+        return parse_response(method, response)
 
     def close(self) -> None:
         """Close the HTTP client if this object created it."""

@@ -23,7 +23,11 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {"poolclass": NullPool} if ":memory:" in url else {}
+    # SQLite has one writer. Several pooled connections would queue inside SQLite's busy
+    # handler, which sleeps in steps of up to 100 ms; one connection queues in the pool instead.
+    kwargs: dict[str, Any] = (
+        {"poolclass": NullPool} if ":memory:" in url else {"pool_size": 1, "max_overflow": 0}
+    )
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)

@@ -6,16 +6,11 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from studio402.app import create_app
-from studio402.catalog import Catalog
 from studio402.chain.wiring import ChainRuntime
-from studio402.clock import SystemClock
-from studio402.payments.gate import PaymentGate
-from studio402.payments.reconciler import Reconciler
 from studio402.payments.x402 import Rail
-from studio402.services import Services
+from studio402.services import Services, build_services
 from studio402.settings import Settings
 from studio402.testing.facilitators import ScriptedFacilitator
 from tests.unit.payments.conftest import PAY_TO, TOKEN, make_signer
@@ -38,24 +33,13 @@ def sign(rail: Rail) -> Callable[..., str]:
 
 @pytest.fixture
 async def services(
-    settings: Settings, engine: AsyncEngine, facilitator: ScriptedFacilitator, rail: Rail
+    settings: Settings, facilitator: ScriptedFacilitator, rail: Rail
 ) -> AsyncIterator[Services]:
-    clock = SystemClock()
-    http = httpx.AsyncClient()
     chain = ChainRuntime(rail.network, rail.asset, rail.pay_to, facilitator, None)
-    built = Services(
-        settings=settings,
-        clock=clock,
-        engine=engine,
-        catalog=Catalog.load(max_prompt_chars=settings.api.max_prompt_chars),
-        http=http,
-        chain=chain,
-        facilitator=facilitator,
-        gate=PaymentGate(engine, facilitator, rail, clock, facilitator_timeout_s=0.5),
-        reconciler=Reconciler(engine, facilitator, None, clock),
-    )
+    built = await build_services(settings, chain=chain)
+    built.gate.facilitator_timeout_s = 0.5
     yield built
-    await http.aclose()
+    await built.aclose()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The x402 SDK's ``FacilitatorEvmSigner`` over our JSON-RPC client, for verification only.
 
 The SDK's verify logic is synchronous; it runs in worker threads and calls these methods there.
-Signature recovery goes through eth_keys, which uses coincurve when it is installed.
+Each read is handed to the event loop's :class:`AsyncJsonRpc`, so it shares the facilitator's
+single connection pool and is batched with concurrent calls; the thread just waits. Signature
+recovery goes through eth_keys, which uses coincurve when it is installed.
 
 The SDK turns RPC outages into payment reasons (an unreachable node looks like a bad
 signature), so every infrastructure failure is also recorded per thread: the caller reads
@@ -10,8 +12,10 @@ signature), so every infrastructure failure is also recorded per thread: the cal
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from x402.mechanisms.evm.types import TransactionReceipt, TypedDataDomain, TypedDataField
@@ -25,18 +29,38 @@ from studio402.chain.abi import (
     hex_to_bytes,
     to_hex,
 )
-from studio402.chain.rpc import JsonRpc, is_revert
+from studio402.chain.rpc import is_revert
 from studio402.errors import ChainError
 
+RpcCall = Callable[[str, list[Any]], Any]
+"""A blocking JSON-RPC call: (method, params) -> result; raises ChainError."""
+
 _ZERO_ADDRESS = "0x" + "0" * 40
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def call_key(method: str, params: list[Any]) -> str:
+    """Identity of a read, insensitive to hex/address letter case."""
+    return json.dumps([method, _canonical(params)], sort_keys=True)
+
+
 _CODE_CACHE_TTL_S = 900.0
 
 
 class RpcFacilitatorSigner:
     """Read-side ``FacilitatorEvmSigner`` bound to one chain; it never sends transactions."""
 
-    def __init__(self, rpc: JsonRpc, chain_id: int, address: str) -> None:
-        self._rpc = rpc
+    def __init__(self, call: RpcCall, chain_id: int, address: str) -> None:
+        self._rpc_call = call
         self._chain_id = chain_id
         self._address = address
         self._local = threading.local()
@@ -44,14 +68,21 @@ class RpcFacilitatorSigner:
         self._asset_code: dict[str, tuple[bytes, float]] = {}
         self._assets: set[str] = set()
 
+    @property
+    def address(self) -> str:
+        """The facilitator gas address (the ``from`` of simulations)."""
+        return self._address
+
     def note_asset(self, address: str) -> None:
         """Mark ``address`` as a token contract whose (non-empty) code may be cached."""
         with self._cache_lock:
             self._assets.add(address.lower())
 
-    def start_tracking(self) -> None:
-        """Begin a fresh record of infrastructure failures for this thread."""
+    def start_tracking(self, prefetched: dict[str, Any] | None = None) -> None:
+        """Begin a verification in this thread: reset the failure record and install answers
+        already fetched for it (keyed by :func:`call_key`; an exception value is re-raised)."""
         self._local.failures = []
+        self._local.prefetched = dict(prefetched or {})
 
     def take_failures(self) -> list[ChainError]:
         """Infrastructure failures since :meth:`start_tracking` in this thread (and reset)."""
@@ -60,8 +91,15 @@ class RpcFacilitatorSigner:
         return failures
 
     def _call(self, method: str, params: list[Any]) -> Any:
+        prefetched: dict[str, Any] = getattr(self._local, "prefetched", {})
+        key = call_key(method, params)
+        if key in prefetched:
+            answer = prefetched.pop(key)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
         try:
-            return self._rpc.call(method, params)
+            return self._rpc_call(method, params)
         except ChainError as exc:
             if not is_revert(exc):
                 getattr(self._local, "failures", []).append(exc)

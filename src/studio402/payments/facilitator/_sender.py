@@ -17,10 +17,12 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from studio402.chain.abi import to_hex
+from studio402.chain.abi import hex_to_bytes, to_hex
 from studio402.chain.rpc import AsyncJsonRpc, is_transport_error
 from studio402.chain.token import Receipt, parse_receipt
 from studio402.errors import ChainError
+
+from ._txsign import TxSigner, UnsignedTx
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +73,11 @@ class TransactionSender:
         *,
         gas_limit: int = 250_000,
         fee_ttl_s: float = 1.0,
+        send_rpc: AsyncJsonRpc | None = None,
     ) -> None:
         self._rpc = rpc
-        self._account = account
+        self._send_rpc = send_rpc or rpc
+        self._signer = TxSigner(bytes(account.key))
         self.address = str(account.address)
         self.chain_id = chain_id
         self.gas_limit = gas_limit
@@ -86,7 +90,8 @@ class TransactionSender:
 
     async def pending_nonce(self) -> int:
         """The node's pending transaction count for the gas wallet."""
-        return int(await self._rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16)
+        count = await self._send_rpc.call("eth_getTransactionCount", [self.address, "pending"])
+        return int(count, 16)
 
     async def _current_fees(self, refresh: bool = False) -> _Fees:
         loop = asyncio.get_running_loop()
@@ -111,24 +116,21 @@ class TransactionSender:
         return _Fees(max_fee=2 * int(base_fee, 16) + tip, tip=tip, legacy=False)
 
     def _sign(self, to: str, data: bytes, nonce: int, fees: _Fees) -> tuple[str, str]:
-        tx: dict[str, Any] = {
-            "chainId": self.chain_id,
-            "nonce": nonce,
-            "gas": self.gas_limit,
-            "to": to,
-            "value": 0,
-            "data": data,
-        }
-        if fees.legacy:
-            tx["gasPrice"] = fees.max_fee
-        else:
-            tx.update(type=2, maxFeePerGas=fees.max_fee, maxPriorityFeePerGas=fees.tip)
-        signed = self._account.sign_transaction(tx)
-        return to_hex(bytes(signed.raw_transaction)), to_hex(bytes(signed.hash))
+        tx = UnsignedTx(
+            chain_id=self.chain_id,
+            nonce=nonce,
+            gas=self.gas_limit,
+            to=hex_to_bytes(to),
+            data=data,
+            max_fee=fees.max_fee,
+            max_priority_fee=None if fees.legacy else fees.tip,
+        )
+        raw, tx_hash = self._signer.sign(tx)
+        return to_hex(raw), to_hex(tx_hash)
 
     async def _send_raw(self, raw_tx: str) -> Any:
         """The single ``eth_sendRawTransaction`` seam (tests replace it to inject failures)."""
-        return await self._rpc.call("eth_sendRawTransaction", [raw_tx])
+        return await self._send_rpc.call("eth_sendRawTransaction", [raw_tx])
 
     async def send(self, to: str, data: bytes) -> SendOutcome:
         """Sign and broadcast a call to ``to``; see :class:`SendStatus` for the outcomes.

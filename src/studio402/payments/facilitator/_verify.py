@@ -1,18 +1,28 @@
-"""Run the SDK's synchronous ``exact`` verification in a worker thread, with outage detection."""
+"""Run the SDK's synchronous ``exact`` verification in a worker thread, with outage detection.
+
+The two reads the SDK makes for a plain EOA payment (``eth_getCode(payer)`` and the
+``transferWithAuthorization`` simulation) are fetched first through the batched async client;
+the SDK then finds them in the signer's per-call cache, so the worker thread does no I/O in the
+common case. Any other read (smart wallets, diagnostics) goes to the node from the thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Executor
+from typing import Any
 
 from x402.mechanisms.evm.constants import ERR_NETWORK_MISMATCH
 from x402.mechanisms.evm.exact import ExactEvmFacilitatorScheme
 from x402.mechanisms.evm.types import is_permit2_payload
 from x402.schemas import PaymentPayload, PaymentRequirements, VerifyResponse
 
+from studio402.chain.abi import to_hex
+from studio402.chain.rpc import AsyncJsonRpc, is_revert
 from studio402.errors import ChainError
 
-from ._rpc_signer import RpcFacilitatorSigner
+from ._authorization import parse_authorization, transfer_calldata
+from ._rpc_signer import RpcFacilitatorSigner, call_key
 
 _X402_VERSION = 2
 
@@ -43,13 +53,41 @@ def _precheck(
     return None
 
 
+async def _prefetch(
+    rpc: AsyncJsonRpc,
+    signer: RpcFacilitatorSigner,
+    payload: PaymentPayload,
+    requirements: PaymentRequirements,
+) -> dict[str, Any]:
+    try:
+        auth = parse_authorization(payload, requirements)
+    except (KeyError, TypeError, ValueError):
+        return {}  # the SDK reports what is wrong with it
+    calls: list[tuple[str, list[Any]]] = [("eth_getCode", [auth.payer, "latest"])]
+    if len(auth.signature) == 65:
+        call = {"from": signer.address, "to": auth.token, "data": to_hex(transfer_calldata(auth))}
+        calls.append(("eth_call", [call, "latest"]))
+    answers = await asyncio.gather(
+        *(rpc.call(method, params) for method, params in calls), return_exceptions=True
+    )
+    prefetched: dict[str, Any] = {}
+    for (method, params), answer in zip(calls, answers, strict=True):
+        if isinstance(answer, ChainError) and not is_revert(answer):
+            raise answer
+        if isinstance(answer, BaseException) and not isinstance(answer, ChainError):
+            raise answer
+        prefetched[call_key(method, params)] = answer
+    return prefetched
+
+
 def _verify_in_thread(
     scheme: ExactEvmFacilitatorScheme,
     signer: RpcFacilitatorSigner,
     payload: PaymentPayload,
     requirements: PaymentRequirements,
+    prefetched: dict[str, Any],
 ) -> VerifyResponse:
-    signer.start_tracking()
+    signer.start_tracking(prefetched)
     try:
         result = scheme.verify(payload, requirements)
     except Exception as exc:  # the SDK raises on RPC failures and odd payloads alike
@@ -66,6 +104,7 @@ def _verify_in_thread(
 async def run_sdk_verify(
     scheme: ExactEvmFacilitatorScheme,
     signer: RpcFacilitatorSigner,
+    rpc: AsyncJsonRpc,
     executor: Executor,
     network: str,
     payload: PaymentPayload,
@@ -80,7 +119,8 @@ async def run_sdk_verify(
     if refusal is not None:
         return refusal
     signer.note_asset(requirements.asset)
+    prefetched = await _prefetch(rpc, signer, payload, requirements)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
-        executor, _verify_in_thread, scheme, signer, payload, requirements
+        executor, _verify_in_thread, scheme, signer, payload, requirements, prefetched
     )

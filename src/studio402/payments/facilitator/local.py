@@ -81,12 +81,20 @@ class LocalFacilitator:
         self.network = f"eip155:{chain_id}"
         self.address = str(account.address)
         self.receipt_timeout_s = receipt_timeout_s
-        self._rpc = AsyncJsonRpc(rpc_url, client, timeout_s=rpc_timeout_s)
-        self._sync_rpc = JsonRpc(rpc_url, timeout_s=rpc_timeout_s, max_connections=verify_workers)
-        self._signer = RpcFacilitatorSigner(self._sync_rpc, chain_id, self.address)
+        self._owns_http = client is None
+        self._http = client or httpx.AsyncClient(timeout=rpc_timeout_s)
+        self._rpc = AsyncJsonRpc(rpc_url, self._http, timeout_s=rpc_timeout_s)
+        # Sends hold the nonce lock: give them their own lane so they never queue behind reads.
+        send_rpc = AsyncJsonRpc(
+            rpc_url, self._http, timeout_s=rpc_timeout_s, max_batch=1, max_inflight=1
+        )
+        self._read_rpc = JsonRpc(rpc_url, timeout_s=rpc_timeout_s, max_connections=verify_workers)
+        self._signer = RpcFacilitatorSigner(self._read_rpc.call, chain_id, self.address)
         self._scheme = ExactEvmFacilitatorScheme(self._signer)
         self._executor = ThreadPoolExecutor(verify_workers, thread_name_prefix="x402-verify")
-        self.sender = TransactionSender(self._rpc, account, chain_id, gas_limit=gas_limit)
+        self.sender = TransactionSender(
+            self._rpc, account, chain_id, gas_limit=gas_limit, send_rpc=send_rpc
+        )
         self.reader = TokenReader(self._rpc)
         self._inflight: dict[AuthorizationKey, asyncio.Task[SettleResponse]] = {}
         self._pending: OrderedDict[AuthorizationKey, str] = OrderedDict()
@@ -106,7 +114,13 @@ class LocalFacilitator:
         Raises :class:`studio402.errors.ChainError` when the node could not be asked.
         """
         return await run_sdk_verify(
-            self._scheme, self._signer, self._executor, self.network, payload, requirements
+            self._scheme,
+            self._signer,
+            self._rpc,
+            self._executor,
+            self.network,
+            payload,
+            requirements,
         )
 
     async def settle(
@@ -235,5 +249,7 @@ class LocalFacilitator:
             for task in running:
                 task.cancel()
         await asyncio.to_thread(self._executor.shutdown, wait=True)
-        self._sync_rpc.close()
+        self._read_rpc.close()
         await self._rpc.aclose()
+        if self._owns_http:
+            await self._http.aclose()
