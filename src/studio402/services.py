@@ -73,20 +73,8 @@ class Services:
 
     def worker(self, worker_id: str | None = None) -> Worker:
         """A worker over this server's queue, providers and store."""
-        config = self.settings.worker
-        return Worker(
-            self.queue,
-            self.providers,
-            self.store,
-            self.clock,
-            worker_id=worker_id or new_worker_id(),
-            concurrency=config.concurrency,
-            lease_s=config.lease_s,
-            heartbeat_s=config.heartbeat_s,
-            poll_interval_s=config.poll_interval_s,
-            max_attempts=config.max_attempts,
-            job_timeout_s=config.job_timeout_s,
-        )
+        return build_worker(self.settings, self.queue, self.providers, self.store, self.clock,
+                            worker_id)
 
     async def _sweep_forever(self) -> None:
         storage = self.settings.storage
@@ -182,8 +170,7 @@ async def build_services(
         facilitator=chain.facilitator,
         gate=gate,
         reconciler=reconciler,
-        store=ObjectStore.from_url(settings.resolved_storage_url, options=settings.storage.options
-                                   or None),
+        store=open_store(settings),
         signer=UrlSigner(_derive(secret, b"files")),
         siwx=SiwxVerifier(
             _derive(secret, b"siwx"),
@@ -194,8 +181,68 @@ async def build_services(
         ),
         sessions=SessionTokens(_derive(secret, b"sessions"), settings.auth.session_ttl_s, clock),
         queue=JobQueue(engine, clock),
-        providers=ProviderRegistry.from_catalog(catalog, [LocalProvider()], route_all_to="local"),
+        providers=provider_registry(catalog),
     )
+
+
+def provider_registry(catalog: Catalog) -> ProviderRegistry:
+    """Which provider runs each model (every model runs on the local model for now)."""
+    return ProviderRegistry.from_catalog(catalog, [LocalProvider()], route_all_to="local")
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    """The object store the settings name."""
+    return ObjectStore.from_url(settings.resolved_storage_url,
+                                options=settings.storage.options or None)
+
+
+def build_worker(
+    settings: Settings,
+    queue: JobQueue,
+    providers: ProviderRegistry,
+    store: ObjectStore,
+    clock: Clock,
+    worker_id: str | None = None,
+) -> Worker:
+    """A worker configured by ``settings.worker``."""
+    config = settings.worker
+    return Worker(
+        queue,
+        providers,
+        store,
+        clock,
+        worker_id=worker_id or new_worker_id(),
+        concurrency=config.concurrency,
+        lease_s=config.lease_s,
+        heartbeat_s=config.heartbeat_s,
+        poll_interval_s=config.poll_interval_s,
+        max_attempts=config.max_attempts,
+        job_timeout_s=config.job_timeout_s,
+    )
+
+
+@dataclass
+class WorkerRuntime:
+    """What a ``studio402 worker`` process holds: no chain, no HTTP, just jobs."""
+
+    worker: Worker
+    engine: AsyncEngine
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def aclose(self) -> None:
+        """Release the database."""
+        await self.engine.dispose()
+
+
+async def open_worker_runtime(settings: Settings, *, clock: Clock | None = None) -> WorkerRuntime:
+    """Open the database (migrated) and build one worker for a separate worker process."""
+    clock = clock or SystemClock()
+    engine = create_engine(settings.resolved_database_url)
+    await upgrade(engine)
+    catalog = Catalog.load(max_prompt_chars=settings.api.max_prompt_chars)
+    worker = build_worker(settings, JobQueue(engine, clock), provider_registry(catalog),
+                          open_store(settings), clock)
+    return WorkerRuntime(worker, engine)
 
 
 def _derive(secret: bytes, label: bytes) -> bytes:

@@ -7,7 +7,6 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 __all__ = [
@@ -59,8 +58,9 @@ def _split_types(inner: str) -> list[str]:
 
 
 def _normalize_args(types: Sequence[str], args: Sequence[Any]) -> list[Any]:
+    # eth_abi accepts lowercase hex addresses; lowering is much cheaper than checksumming.
     return [
-        to_checksum_address(arg) if kind == "address" and isinstance(arg, str) else arg
+        arg.lower() if kind == "address" and isinstance(arg, str) else arg
         for kind, arg in zip(types, args, strict=True)
     ]
 

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from studio402.cli import chain, demo, serve
+from studio402.cli import chain, demo, serve, worker
 
 app = typer.Typer(
     name="studio402",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("chain")(chain.chain)
 app.command("demo")(demo.demo)
+app.command("worker")(worker.worker)
 
 
 def main() -> None:

@@ -7,8 +7,9 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from studio402.db.tables import jobs, payments
@@ -41,34 +42,40 @@ class JobNotDeletableError(JobError):
     status = 409
 
 
-_COLUMNS = [jobs, payments.c.tx_hash, payments.c.amount_atomic, payments.c.network,
-            payments.c.protocol]
+def _select_views() -> Select[Any]:
+    return select(
+        jobs,
+        payments.c.tx_hash,
+        payments.c.amount_atomic,
+        payments.c.network,
+        payments.c.protocol,
+    ).join(payments, payments.c.id == jobs.c.payment_id)
 
 
 def _view(row: object) -> JobView:
     mapping = row._mapping  # type: ignore[attr-defined]
     return JobView(
         Job.from_row(row),  # type: ignore[arg-type]
-        PaymentSummary(mapping["tx_hash"], mapping["amount_atomic"], mapping["network"],
-                       mapping["protocol"]),
+        PaymentSummary(
+            mapping["tx_hash"], mapping["amount_atomic"], mapping["network"], mapping["protocol"]
+        ),
     )
 
 
 async def get_job(engine: AsyncEngine, job_id: str) -> JobView:
     """One live (not deleted) job, or :class:`JobNotFoundError`."""
     async with engine.connect() as conn:
-        row = (await conn.execute(
-            select(*_COLUMNS).join(payments, payments.c.id == jobs.c.payment_id)
-            .where(and_(jobs.c.id == job_id, jobs.c.deleted_at.is_(None)))
-        )).first()
+        row = (
+            await conn.execute(
+                _select_views().where(and_(jobs.c.id == job_id, jobs.c.deleted_at.is_(None)))
+            )
+        ).first()
     if row is None:
         raise JobNotFoundError(f"no job '{job_id}'")
     return _view(row)
 
 
-async def wait_for_update(
-    engine: AsyncEngine, view: JobView, timeout_s: float
-) -> JobView:
+async def wait_for_update(engine: AsyncEngine, view: JobView, timeout_s: float) -> JobView:
     """Return as soon as the job changes (or is final), else after ``timeout_s``."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -100,15 +107,21 @@ async def list_jobs(
         conditions.append(jobs.c.status == status)
     if cursor:
         created_at, job_id = _decode_cursor(cursor)
-        conditions.append(or_(jobs.c.created_at < created_at,
-                              and_(jobs.c.created_at == created_at, jobs.c.id < job_id)))
+        conditions.append(
+            or_(
+                jobs.c.created_at < created_at,
+                and_(jobs.c.created_at == created_at, jobs.c.id < job_id),
+            )
+        )
     async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(*_COLUMNS).join(payments, payments.c.id == jobs.c.payment_id)
-            .where(and_(*conditions))
-            .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
-            .limit(limit + 1)
-        )).all()
+        rows = (
+            await conn.execute(
+                _select_views()
+                .where(and_(*conditions))
+                .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
+                .limit(limit + 1)
+            )
+        ).all()
     views = [_view(row) for row in rows[:limit]]
     next_cursor = _encode_cursor(views[-1].job) if len(rows) > limit else None
     return views, next_cursor
@@ -119,8 +132,14 @@ async def soft_delete(engine: AsyncEngine, job_id: str, payer: str, now: datetim
     async with engine.begin() as conn:
         result = await conn.execute(
             update(jobs)
-            .where(and_(jobs.c.id == job_id, jobs.c.payer == payer.lower(),
-                        jobs.c.status == JobStatus.FAILED, jobs.c.deleted_at.is_(None)))
+            .where(
+                and_(
+                    jobs.c.id == job_id,
+                    jobs.c.payer == payer.lower(),
+                    jobs.c.status == JobStatus.FAILED,
+                    jobs.c.deleted_at.is_(None),
+                )
+            )
             .values(deleted_at=now, updated_at=now)
         )
     if result.rowcount != 1:
@@ -137,5 +156,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         created_at, job_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return datetime.fromisoformat(created_at), str(job_id)
     except (ValueError, TypeError) as exc:
-        raise InvalidRequestError("invalid cursor",
-                                  issues=[{"field": "cursor", "message": "not a cursor"}]) from exc
+        raise InvalidRequestError(
+            "invalid cursor", issues=[{"field": "cursor", "message": "not a cursor"}]
+        ) from exc

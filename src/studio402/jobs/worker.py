@@ -17,6 +17,7 @@ import random
 import secrets
 import socket
 from dataclasses import dataclass
+from functools import partial
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from studio402.clock import Clock
 from studio402.errors import ProviderError, ProviderTimeoutError, Studio402Error
 from studio402.jobs.models import Job
 from studio402.jobs.queue import JobQueue
-from studio402.providers.base import GenerationRequest, Output, Provider, UpstreamStatus
+from studio402.providers.base import GenerationRequest, Output, generate
 from studio402.providers.registry import ProviderRegistry
 from studio402.storage.keys import extension_for, result_key
 from studio402.storage.store import ObjectStore
@@ -37,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_STARTED = 10
 PROGRESS_GENERATED = 90
-_CANCEL_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +167,9 @@ class Worker:
         self._running.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             logger.error(
-                "job could not be finished; its lease will expire and it will run again",
+                "%s not finished; it runs again when its lease expires",
+                task.get_name(),
                 exc_info=exc,
-                extra={"job": task.get_name(), "worker_id": self.worker_id},
             )
 
     async def _wait(self, stop: asyncio.Event, timeout_s: float | None) -> None:
@@ -194,7 +194,7 @@ class Worker:
             await self._attempt(job)
         except asyncio.CancelledError:
             if await self.queue.release(job.id, self.worker_id):
-                logger.info("job released", extra={"job_id": job.id, "worker_id": self.worker_id})
+                logger.info("job %s released", job.id, extra={"job_id": job.id})
             raise
 
     async def _attempt(self, job: Job) -> None:
@@ -206,17 +206,17 @@ class Worker:
         try:
             result = await self._produce_with_lease(job)
         except _LeaseLostError:
-            logger.warning("lease lost; job abandoned", extra=log)
+            logger.warning("job %s: lease lost, abandoned", job.id, extra=log)
             return
         except Studio402Error as exc:
             await self._after_error(job, exc)
             return
         except Exception:  # the worker's one guard around a job: log it, fail it, keep looping
-            logger.exception("job crashed", extra=log)
+            logger.exception("job %s crashed", job.id, extra=log)
             await self._fail(job, {"code": "internal_error", "message": "the job failed"})
             return
         if not await self.queue.complete(job.id, self.worker_id, result):
-            logger.warning("lease lost before completion; result dropped", extra=log)
+            logger.warning("job %s: lease lost, result dropped", job.id, extra=log)
 
     async def _produce_with_lease(self, job: Job) -> dict[str, Any]:
         work = asyncio.create_task(self._produce(job))
@@ -238,7 +238,7 @@ class Worker:
             try:
                 kept = await self.queue.heartbeat(job_id, self.worker_id, self.lease_s)
             except SQLAlchemyError:
-                logger.warning("heartbeat failed", exc_info=True, extra={"job_id": job_id})
+                logger.warning("job %s: heartbeat failed", job_id, exc_info=True)
                 continue
             if not kept:
                 work.cancel()
@@ -257,44 +257,13 @@ class Worker:
         )
         try:
             async with asyncio.timeout(self.job_timeout_s):
-                outputs = await self._generate(provider, request, job)
+                outputs = await generate(provider, request, partial(self._upstream_progress, job))
         except TimeoutError as exc:
             raise ProviderTimeoutError(
                 f"{provider.name} gave no result within {self.job_timeout_s:g} s"
             ) from exc
         await self._progress(job, PROGRESS_GENERATED)
         return await self._rehost(outputs)
-
-    async def _generate(
-        self, provider: Provider, request: GenerationRequest, job: Job
-    ) -> tuple[Output, ...]:
-        submission = await provider.submit(request)
-        if submission.handle is None:
-            return submission.outputs
-        handle, wait_s, last_progress = submission.handle, submission.poll_after_s, -1
-        try:
-            while True:
-                await asyncio.sleep(wait_s)
-                polled = await provider.poll(handle)
-                if polled.status is UpstreamStatus.COMPLETE:
-                    return polled.outputs
-                if polled.status is UpstreamStatus.FAILED:
-                    raise polled.error or ProviderError(f"{provider.name} reported a failure")
-                if polled.progress is not None and polled.progress != last_progress:
-                    last_progress = polled.progress
-                    span = PROGRESS_GENERATED - PROGRESS_STARTED
-                    await self._progress(job, PROGRESS_STARTED + span * last_progress // 100)
-                wait_s = polled.poll_after_s or submission.poll_after_s
-        except BaseException:
-            await self._cancel_upstream(provider, handle, job)
-            raise
-
-    async def _cancel_upstream(self, provider: Provider, handle: str, job: Job) -> None:
-        try:
-            async with asyncio.timeout(_CANCEL_TIMEOUT_S):
-                await provider.cancel(handle)
-        except (ProviderError, TimeoutError):
-            logger.warning("upstream cancel failed", exc_info=True, extra={"job_id": job.id})
 
     async def _rehost(self, outputs: tuple[Output, ...]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -318,11 +287,15 @@ class Worker:
             raise ProviderError("the provider returned no image or video")
         return result
 
+    async def _upstream_progress(self, job: Job, percent: int) -> None:
+        span = PROGRESS_GENERATED - PROGRESS_STARTED
+        await self._progress(job, PROGRESS_STARTED + span * percent // 100)
+
     async def _progress(self, job: Job, percent: int) -> None:
         try:
             owned = await self.queue.progress(job.id, self.worker_id, min(max(percent, 0), 100))
         except SQLAlchemyError:
-            logger.warning("progress update failed", exc_info=True, extra={"job_id": job.id})
+            logger.warning("job %s: progress update failed", job.id, exc_info=True)
             return
         if not owned:
             raise _LeaseLostError
@@ -332,10 +305,10 @@ class Worker:
         error = {"code": exc.code, "message": str(exc), "retryable": exc.retryable}
         if exc.retryable and job.attempts < self.max_attempts:
             delay_s = self.backoff.delay_s(job.attempts)
-            logger.warning("job failed, retrying in %.1f s: %s", delay_s, exc, extra=log)
+            logger.warning("job %s failed, retry in %.1f s: %s", job.id, delay_s, exc, extra=log)
             await self.queue.retry_later(job.id, self.worker_id, delay_s, error)
             return
-        logger.warning("job failed: %s", exc, extra=log)
+        logger.warning("job %s failed: %s", job.id, exc, extra=log)
         await self.queue.fail(job.id, self.worker_id, error)
 
     async def _fail(self, job: Job, error: dict[str, Any]) -> None:

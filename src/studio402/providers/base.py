@@ -13,6 +13,9 @@ whose ``retryable`` flag decides whether the job is tried again.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -29,10 +32,16 @@ __all__ = [
     "Submission",
     "UnsupportedRequestError",
     "UpstreamStatus",
+    "generate",
 ]
+
+logger = logging.getLogger(__name__)
 
 OutputKind = Literal["image", "video", "thumbnail"]
 """What an output is; a video job may also return a ``thumbnail`` image."""
+
+ProgressCallback = Callable[[int], Awaitable[None]]
+"""Receives an upstream's progress percentage (0-100)."""
 
 
 class UnsupportedRequestError(ProviderRejectedError):
@@ -156,3 +165,51 @@ class Provider(Protocol):
             ProviderError: the upstream could not be reached.
         """
         ...
+
+
+async def generate(
+    provider: Provider,
+    request: GenerationRequest,
+    on_progress: ProgressCallback | None = None,
+    *,
+    cancel_timeout_s: float = 5.0,
+) -> tuple[Output, ...]:
+    """Run one generation to the end: ``submit``, then for an asynchronous upstream ``poll``
+    (waiting as the upstream suggests) until it completes, and return the outputs.
+
+    ``on_progress`` is awaited with the upstream's percentage whenever it changes. If polling
+    fails or the caller is cancelled (a timeout, a lost lease, a shutdown), the upstream job is
+    cancelled, best effort within ``cancel_timeout_s``, before the error propagates.
+
+    Raises:
+        ProviderError: from the provider, or the error of a ``failed`` poll result.
+    """
+    submission = await provider.submit(request)
+    if submission.handle is None:
+        return submission.outputs
+    handle, wait_s, last_progress = submission.handle, submission.poll_after_s, None
+    try:
+        while True:
+            await asyncio.sleep(wait_s)
+            polled = await provider.poll(handle)
+            if polled.status is UpstreamStatus.COMPLETE:
+                return polled.outputs
+            if polled.status is UpstreamStatus.FAILED:
+                raise polled.error or ProviderError(f"{provider.name} reported a failure")
+            if on_progress is not None and polled.progress not in (None, last_progress):
+                last_progress = polled.progress
+                await on_progress(polled.progress)
+            wait_s = polled.poll_after_s or submission.poll_after_s
+    except BaseException:
+        await _cancel_quietly(provider, handle, request.job_id, cancel_timeout_s)
+        raise
+
+
+async def _cancel_quietly(provider: Provider, handle: str, job_id: str, timeout_s: float) -> None:
+    try:
+        async with asyncio.timeout(timeout_s):
+            await provider.cancel(handle)
+    except (ProviderError, TimeoutError):
+        logger.warning(
+            "job %s: cancelling %s upstream failed", job_id, provider.name, exc_info=True
+        )

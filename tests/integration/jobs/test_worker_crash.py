@@ -55,7 +55,7 @@ def store_dir(tmp_path: Path) -> Path:
 async def spawn_worker(
     db_url: str, store_dir: Path, tmp_path: Path
 ) -> AsyncIterator[Callable[..., Awaitable[asyncio.subprocess.Process]]]:
-    """Start ``worker_proc.py`` as a real process; every process is killed and reaped at teardown."""
+    """Start ``worker_proc.py`` as a real process; all are killed and reaped at teardown."""
     processes: list[asyncio.subprocess.Process] = []
 
     async def spawn(worker_id: str, sleep_s: float) -> asyncio.subprocess.Process:

@@ -149,7 +149,7 @@ async def test_progress_and_failure_are_recorded(
     assert await queue.progress(job_id, "w1", 40)
     job = await queue.get(job_id)
     assert job is not None and (job.progress, job.updated_at) == (40, clock.now())
-    with pytest.raises(ValueError, match="0..100"):
+    with pytest.raises(ValueError, match=r"0\.\.100"):
         await queue.progress(job_id, "w1", 101)
     with pytest.raises(ValueError, match="retryable"):
         await queue.fail(job_id, "w1", {"code": "x", "message": "y"})

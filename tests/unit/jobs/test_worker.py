@@ -254,7 +254,7 @@ async def test_unexpected_exception_fails_as_internal_error_and_is_logged(
     job = await make_worker().queue.get(job_id)
     assert job is not None and job.status is JobStatus.FAILED
     assert job.error == {"code": "internal_error", "message": "the job failed", "retryable": False}
-    [record] = [r for r in caplog.records if r.message == "job crashed"]
+    [record] = [r for r in caplog.records if r.message == f"job {job_id} crashed"]
     assert record.job_id == job_id  # type: ignore[attr-defined]
     assert record.exc_info is not None
 

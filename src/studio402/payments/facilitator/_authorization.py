@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_utils.address import to_checksum_address
 from x402.mechanisms.evm.erc6492 import parse_erc6492_signature
 from x402.schemas import PaymentPayload, PaymentRequirements
 
@@ -20,7 +19,10 @@ _TRANSFER_BYTES = f"transferWithAuthorization({_AUTH_ARGS},bytes)"
 
 @dataclass(frozen=True)
 class Authorization:
-    """A parsed ``TransferWithAuthorization`` for ``token``, with the signature to submit."""
+    """A parsed ``TransferWithAuthorization`` for ``token``, with the signature to submit.
+
+    Addresses keep the letter case they arrived in; compare them lowercased.
+    """
 
     token: str
     payer: str
@@ -36,6 +38,13 @@ class Authorization:
     def key(self) -> AuthorizationKey:
         """Identity of this authorization on chain."""
         return (self.token.lower(), self.payer.lower(), "0x" + self.nonce.hex())
+
+
+def _address(value: str) -> str:
+    raw = hex_to_bytes(value)
+    if len(raw) != 20:
+        raise ValueError(f"not an address: {value!r}")
+    return value
 
 
 def parse_authorization(
@@ -54,9 +63,9 @@ def parse_authorization(
         hex_to_bytes(str(body.get("signature") or ""))
     ).inner_signature
     return Authorization(
-        token=to_checksum_address(requirements.asset),
-        payer=to_checksum_address(str(auth["from"])),
-        pay_to=to_checksum_address(str(auth["to"])),
+        token=_address(requirements.asset),
+        payer=_address(str(auth["from"])),
+        pay_to=_address(str(auth["to"])),
         value=int(auth["value"]),
         valid_after=int(auth["validAfter"]),
         valid_before=int(auth["validBefore"]),
