@@ -18,12 +18,12 @@ from studio402.storage.store import ObjectStore
 from studio402.storage.urls import UrlSigner
 
 
-def _store(request: Request) -> ObjectStore:
+async def _store(request: Request) -> ObjectStore:
     store: ObjectStore = request.app.state.services.store
     return store
 
 
-def _signer(request: Request) -> UrlSigner:
+async def _signer(request: Request) -> UrlSigner:
     signer: UrlSigner = request.app.state.services.signer
     return signer
 

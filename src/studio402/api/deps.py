@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from studio402.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The services the lifespan built."""
     services: Services = request.app.state.services
     return services

@@ -50,7 +50,7 @@ def build_router(operations: list[Operation]) -> APIRouter:
 
 def _handler(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
-        return await _generate(request, get_services(request), operation)
+        return await _generate(request, await get_services(request), operation)
 
     handle.__name__ = operation.type.replace("-", "_").replace(".", "_")
     return handle

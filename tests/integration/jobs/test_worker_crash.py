@@ -111,7 +111,7 @@ async def test_killed_worker_job_is_finished_once_by_another_worker(
 
     async def claimed_by_process() -> bool:
         row = await job_row(engine, job_id)
-        return row.status == "loading" and row.lease_owner == "proc-1"
+        return bool(row.status == "loading" and row.lease_owner == "proc-1")
 
     await wait_for(claimed_by_process)
     first_lease = (await job_row(engine, job_id)).lease_expires_at

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from x402.http.utils import encode_payment_signature_header
-from x402.schemas import PaymentPayload, PaymentRequired, PaymentRequirements, SettleResponse
+from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
 
 from studio402.clock import SystemClock
 from studio402.errors import FacilitatorError, PaymentPendingError
@@ -17,6 +16,7 @@ from studio402.payments.reconciler import Reconciler
 from studio402.payments.records import PaymentStatus
 from studio402.services import Services, build_services
 from studio402.testing.chain import RunningDevChain
+from studio402.testing.payments import sign_payment
 
 from .conftest import PaidApp, chain_settings
 
@@ -53,14 +53,7 @@ async def services(devchain: RunningDevChain, tmp_path: Path) -> Services:
 
 
 async def _header(services: Services, devchain: RunningDevChain) -> str:
-    from studio402.client.payer import official_x402_client
-    from x402.schemas import ResourceInfo
-
-    info = devchain.info
-    client = official_x402_client(devchain.keys.payer, info.network, info.token_address, 10**6)
-    required = PaymentRequired(x402_version=2, resource=ResourceInfo(url="http://x/r"),
-                               accepts=[services.gate.requirements(134000)])
-    return encode_payment_signature_header(await client.create_payment_payload(required))
+    return sign_payment(devchain.keys.payer, services.gate.requirements(134000))
 
 
 def _app(services: Services, devchain: RunningDevChain) -> PaidApp:

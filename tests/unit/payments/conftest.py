@@ -7,15 +7,12 @@ from collections.abc import Callable
 import pytest
 from eth_account import Account
 from sqlalchemy.ext.asyncio import AsyncEngine
-from x402 import x402ClientSync
-from x402.http.utils import encode_payment_signature_header
-from x402.mechanisms.evm.exact import register_exact_evm_client
-from x402.schemas import PaymentRequired, ResourceInfo
 
 from studio402.clock import SystemClock
 from studio402.payments.gate import PaidRequest, PaymentGate
 from studio402.payments.x402 import Rail
 from studio402.testing.facilitators import ScriptedFacilitator
+from studio402.testing.payments import sign_payment
 
 TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 PAY_TO = "0x1111111111111111111111111111111111111111"
@@ -38,16 +35,10 @@ def make_signer(rail: Rail) -> Callable[..., str]:
     """A function signing payments on ``rail`` with the official synchronous x402 client."""
 
     def _sign(amount: int = 134000, *, key: str = PAYER_KEY, pay_to: str | None = None) -> str:
-        client = x402ClientSync()
-        register_exact_evm_client(client, Account.from_key(key), networks=rail.network)
-        client.set_spend_controls({"allowed_assets": True})
         requirements = rail.requirements(amount)
         if pay_to is not None:
             requirements.pay_to = pay_to
-        required = PaymentRequired(
-            x402_version=2, resource=ResourceInfo(url="http://test/api"), accepts=[requirements]
-        )
-        return encode_payment_signature_header(client.create_payment_payload(required))
+        return sign_payment(key, requirements)
 
     return _sign
 

@@ -171,7 +171,7 @@ class TransactionSender:
     async def wait_for_receipt(self, tx_hash: str, timeout_s: float) -> Receipt | None:
         """Poll for the receipt (0, 5, 10, then every 20 ms); ``None`` after ``timeout_s``.
 
-        Transport errors while polling are retried until the deadline.
+        Failed polls (transport errors, unreadable receipts) are retried until the deadline.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
@@ -183,10 +183,9 @@ class TransactionSender:
                 await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
             try:
                 raw = await self._rpc.call("eth_getTransactionReceipt", [tx_hash])
-            except ChainError as exc:
-                logger.warning("receipt poll for %s failed: %s", tx_hash, exc.message)
-                raw = None
-            if raw:
-                return parse_receipt(raw)
+                if raw:
+                    return parse_receipt(raw)
+            except (ChainError, KeyError, TypeError, ValueError) as exc:
+                logger.warning("receipt poll for %s failed: %s", tx_hash, exc)
             if loop.time() >= deadline:
                 return None

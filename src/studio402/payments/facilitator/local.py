@@ -36,6 +36,7 @@ from x402.schemas import (
 
 from studio402.chain.rpc import AsyncJsonRpc, JsonRpc
 from studio402.chain.token import Receipt, TokenReader, receipt_has_transfer
+from studio402.errors import ConfigError
 
 from ._authorization import (
     Authorization,
@@ -61,7 +62,9 @@ class LocalFacilitator:
     ``private_key`` is the gas wallet that submits ``transferWithAuthorization``; it needs ETH
     only. ``client`` is an optional shared ``httpx.AsyncClient`` (kept open by :meth:`aclose`).
     A settlement whose receipt does not arrive within ``receipt_timeout_s`` is reported as
-    ``settlement_pending`` with its transaction hash.
+    ``settlement_pending`` with its transaction hash. Reads are coalesced into JSON-RPC batches
+    with at most ``rpc_max_inflight`` requests open (1 suits a local node; raise it for a
+    distant one); sends use their own lane. ``verify_workers`` threads run the SDK's checks.
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class LocalFacilitator:
         gas_limit: int = 250_000,
         verify_workers: int = 16,
         rpc_timeout_s: float = 10.0,
+        rpc_max_inflight: int = 1,
     ) -> None:
         account = Account.from_key(private_key)
         self.chain_id = chain_id
@@ -83,7 +87,9 @@ class LocalFacilitator:
         self.receipt_timeout_s = receipt_timeout_s
         self._owns_http = client is None
         self._http = client or httpx.AsyncClient(timeout=rpc_timeout_s)
-        self._rpc = AsyncJsonRpc(rpc_url, self._http, timeout_s=rpc_timeout_s)
+        self._rpc = AsyncJsonRpc(
+            rpc_url, self._http, timeout_s=rpc_timeout_s, max_inflight=rpc_max_inflight
+        )
         # Sends hold the nonce lock: give them their own lane so they never queue behind reads.
         send_rpc = AsyncJsonRpc(
             rpc_url, self._http, timeout_s=rpc_timeout_s, max_batch=1, max_inflight=1
@@ -98,6 +104,7 @@ class LocalFacilitator:
         self.reader = TokenReader(self._rpc)
         self._inflight: dict[AuthorizationKey, asyncio.Task[SettleResponse]] = {}
         self._pending: OrderedDict[AuthorizationKey, str] = OrderedDict()
+        self._chain_checked = False
 
     async def supported(self) -> SupportedResponse:
         """x402 v2 ``exact`` on this network, signed by the gas address."""
@@ -111,8 +118,10 @@ class LocalFacilitator:
     ) -> VerifyResponse:
         """The SDK's checks plus an ``eth_call`` simulation; no money moves.
 
-        Raises :class:`studio402.errors.ChainError` when the node could not be asked.
+        Raises :class:`studio402.errors.ChainError` when the node could not be asked, and
+        :class:`studio402.errors.ConfigError` when it serves another chain.
         """
+        await self._check_chain()
         return await run_sdk_verify(
             self._scheme,
             self._signer,
@@ -122,6 +131,16 @@ class LocalFacilitator:
             payload,
             requirements,
         )
+
+    async def _check_chain(self) -> None:
+        if self._chain_checked:
+            return
+        reported = int(await self._rpc.call("eth_chainId"), 16)
+        if reported != self.chain_id:
+            raise ConfigError(
+                f"the node at the RPC URL serves chain {reported}, not {self.chain_id}"
+            )
+        self._chain_checked = True
 
     async def settle(
         self, payload: PaymentPayload, requirements: PaymentRequirements
