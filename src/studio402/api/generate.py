@@ -1,15 +1,14 @@
-"""``POST /api/generate/{model}/{operation}``: quote with a 402, or take the payment and create a job."""
+"""``POST /api/generate/{model}/{operation}``: quote with a 402, or take payment and make a job."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from x402.schemas import ResourceInfo, SettleResponse
+from x402.schemas import ResourceInfo
 
+from studio402.api.challenge import payment_required
 from studio402.api.deps import ServicesDep, get_services
 from studio402.catalog import Operation, validate_body
 from studio402.errors import InvalidRequestError, PayloadTooLargeError, PaymentRequiredError
@@ -18,13 +17,16 @@ from studio402.payments.x402 import (
     PAYMENT_REQUIRED_HEADER,
     PAYMENT_RESPONSE_HEADER,
     PAYMENT_SIGNATURE_HEADER,
-    encode_challenge,
     encode_receipt,
 )
 from studio402.services import Services
 
-EXPOSED_HEADERS = [PAYMENT_REQUIRED_HEADER, PAYMENT_RESPONSE_HEADER, "Retry-After",
-                   "X-Payment-Reference"]
+EXPOSED_HEADERS = [
+    PAYMENT_REQUIRED_HEADER,
+    PAYMENT_RESPONSE_HEADER,
+    "Retry-After",
+    "X-Payment-Reference",
+]
 
 
 def build_router(operations: list[Operation]) -> APIRouter:
@@ -69,10 +71,10 @@ async def _generate(request: Request, services: Services, operation: Operation) 
     except InvalidRequestError as exc:
         if header:
             raise  # 400 before any money moves
-        return _challenge(services, operation.max_price, resource, None, invalid=exc)
+        return payment_required(services, operation.max_price, resource, None, invalid=exc)
     amount = operation.price.amount(values)
     if not header:
-        return _challenge(services, amount, resource, None)
+        return payment_required(services, amount, resource, None)
     try:
         paid = await services.gate.pay(
             header,
@@ -81,7 +83,7 @@ async def _generate(request: Request, services: Services, operation: Operation) 
         )
     except PaymentRequiredError as exc:
         settle = exc.details.get("settle")
-        return _challenge(services, amount, resource, exc, settle=settle)
+        return payment_required(services, amount, resource, exc, settle=settle)
     body = {
         "type": operation.type,
         "jobId": paid.job_id,
@@ -97,45 +99,6 @@ async def _generate(request: Request, services: Services, operation: Operation) 
             "X-Payment-Reference": paid.payment_id,
         },
     )
-
-
-def _challenge(
-    services: Services,
-    amount: int,
-    resource: ResourceInfo,
-    refusal: PaymentRequiredError | None,
-    *,
-    invalid: InvalidRequestError | None = None,
-    settle: SettleResponse | None = None,
-) -> Response:
-    requirements = services.gate.requirements(amount)
-    reason = refusal.details.get("reason") if refusal else None
-    headers = {
-        PAYMENT_REQUIRED_HEADER: encode_challenge(
-            [requirements], resource, error=reason or "Payment required"
-        ),
-        "Cache-Control": "no-store",
-    }
-    if settle is not None:
-        headers[PAYMENT_RESPONSE_HEADER] = encode_receipt(settle)
-    usd = Decimal(amount).scaleb(-services.settings.chain.token_decimals)
-    body: dict[str, Any] = {
-        "error": reason or "payment_required",
-        "message": refusal.message if refusal else (
-            f"Pay {usd.normalize():f} USDC ({amount} atomic units) on {requirements.network} to "
-            f"{requirements.pay_to} with x402 (PAYMENT-SIGNATURE header) to run this request."
-        ),
-        "price": {"amount": str(amount), "usd": f"{usd.normalize():f}",
-                  "asset": requirements.asset, "network": requirements.network,
-                  "payTo": requirements.pay_to},
-    }
-    if invalid is not None:
-        body["message"] = (
-            "No valid request body, so this quote is the route's maximum price. "
-            f"Fix the body to get the exact price: {invalid.message}"
-        )
-        body["issues"] = invalid.issues
-    return JSONResponse(body, status_code=402, headers=headers)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
