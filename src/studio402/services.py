@@ -21,7 +21,7 @@ from studio402.db.engine import create_engine
 from studio402.db.migrate import upgrade
 from studio402.db.tables import siwx_nonces
 from studio402.jobs.queue import JobQueue
-from studio402.jobs.worker import Worker, new_worker_id
+from studio402.jobs.worker import Backoff, Worker, new_worker_id
 from studio402.payments.facilitator.base import Facilitator
 from studio402.payments.gate import PaymentGate
 from studio402.payments.reconciler import Reconciler
@@ -57,6 +57,7 @@ class Services:
     providers: ProviderRegistry
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    local_worker: Worker | None = None
 
     @property
     def rail(self) -> Rail:
@@ -69,7 +70,13 @@ class Services:
         self.tasks.append(asyncio.create_task(self._sweep_forever()))
         run_workers = self.settings.worker.in_process if workers is None else workers
         if run_workers:
-            self.tasks.append(asyncio.create_task(self.worker().run(self.stop)))
+            self.local_worker = self.worker()
+            self.tasks.append(asyncio.create_task(self.local_worker.run(self.stop)))
+
+    def job_created(self) -> None:
+        """Wake the in-process worker at once instead of at its next poll."""
+        if self.local_worker is not None:
+            self.local_worker.notify()
 
     def worker(self, worker_id: str | None = None) -> Worker:
         """A worker over this server's queue, providers and store."""
@@ -217,7 +224,9 @@ def build_worker(
         heartbeat_s=config.heartbeat_s,
         poll_interval_s=config.poll_interval_s,
         max_attempts=config.max_attempts,
+        backoff=Backoff(base_s=config.backoff_base_s, max_s=config.backoff_max_s),
         job_timeout_s=config.job_timeout_s,
+        drain_timeout_s=config.drain_timeout_s,
     )
 
 

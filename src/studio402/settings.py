@@ -89,6 +89,9 @@ class WorkerSettings(BaseModel):
     heartbeat_s: float = 10.0
     poll_interval_s: float = 0.5
     max_attempts: int = 4
+    backoff_base_s: float = Field(2.0, description="First retry delay of a transient failure.")
+    backoff_max_s: float = Field(300.0, description="Longest retry delay.")
+    drain_timeout_s: float = Field(30.0, description="On shutdown, running jobs get this long.")
     job_timeout_s: float = Field(900.0, description="Time budget of one job attempt.")
 
 

@@ -84,6 +84,8 @@ async def _generate(request: Request, services: Services, operation: Operation) 
     except PaymentRequiredError as exc:
         settle = exc.details.get("settle")
         return payment_required(services, amount, resource, exc, settle=settle)
+    if not paid.replayed:
+        services.job_created()
     body = {
         "type": operation.type,
         "jobId": paid.job_id,

@@ -4,7 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI must evaluate the ``Depe
 in the route signature.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
@@ -23,8 +23,8 @@ _CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe
 
 
 def build_files_router(
-    get_store: Callable[..., ObjectStore],
-    get_signer: Callable[..., UrlSigner],
+    get_store: Callable[..., ObjectStore] | Callable[..., Awaitable[ObjectStore]],
+    get_signer: Callable[..., UrlSigner] | Callable[..., Awaitable[UrlSigner]],
     *,
     clock: Clock | None = None,
     prefix: str = "/files",
