@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from studio402.db.engine import create_engine
 from studio402.db.migrate import upgrade
 from studio402.settings import Settings
+from tests.databases import BACKENDS, database_url
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +37,13 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A migrated database on SQLite, and on PostgreSQL when STUDIO402_TEST_PG_URL is set."""
+    async with database_url(request.param, tmp_path) as url:
+        engine = create_engine(url)
+        await upgrade(engine)
+        yield engine
+        await engine.dispose()

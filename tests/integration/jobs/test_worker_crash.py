@@ -23,7 +23,7 @@ from studio402.jobs.worker import Worker
 from studio402.providers.local import LocalProvider
 from studio402.providers.registry import ProviderRegistry
 from studio402.storage.store import ObjectStore
-from tests.unit.jobs.databases import BACKENDS, database_url
+from tests.databases import BACKENDS, database_url
 from tests.unit.jobs.factories import insert_job, insert_jobs, job_row
 
 WORKER_SCRIPT = Path(__file__).with_name("worker_proc.py")

@@ -13,7 +13,7 @@ from studio402.clock import FrozenClock
 from studio402.db.engine import create_engine
 from studio402.db.migrate import upgrade
 
-from .databases import BACKENDS, database_url
+from tests.databases import BACKENDS, database_url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -49,6 +49,12 @@ def facilitator() -> ScriptedFacilitator:
 
 
 @pytest.fixture
+def engine(any_engine: AsyncEngine) -> AsyncEngine:
+    """Payment tests run on every database backend."""
+    return any_engine
+
+
+@pytest.fixture
 def gate(engine: AsyncEngine, facilitator: ScriptedFacilitator, rail: Rail) -> PaymentGate:
     return PaymentGate(engine, facilitator, rail, SystemClock(), facilitator_timeout_s=0.5,
                        replay_wait_s=2.0)
