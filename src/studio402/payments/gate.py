@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
@@ -44,6 +44,8 @@ from studio402.payments.x402 import (
 logger = logging.getLogger(__name__)
 
 _UNKNOWN_OUTCOME = (FacilitatorError, ChainError, TimeoutError)
+# The SDK reports an unreachable RPC during signature checks as this reason.
+_RPC_OUTAGE = "invalid_exact_evm_failed_to_verify_signature"
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,13 @@ class PaymentGate:
                 self.facilitator.verify(payload, requirements), self.facilitator_timeout_s
             )
         except _UNKNOWN_OUTCOME as exc:
-            # Nothing was broadcast: the record may be claimed again by the same payload.
-            await self._fail(record, "verification_unavailable", str(exc) or type(exc).__name__)
-            raise PaymentPendingError(
-                "could not verify the payment right now; nothing was charged. "
-                "Retry the same request later.",
-                payment_id=record.id,
-                retry_after_s=self.retry_after_s,
-            ) from exc
+            await self._verification_unavailable(record, str(exc) or type(exc).__name__)
         if not verdict.is_valid:
             reason = verdict.invalid_reason or "invalid_payment"
             if reason == "invalid_exact_evm_nonce_already_used":
                 return await self._defer_to_reconciler(record, reason, None)
+            if reason == _RPC_OUTAGE:
+                await self._verification_unavailable(record, verdict.invalid_message or reason)
             await self._fail(record, reason, verdict.invalid_message)
             raise PaymentRequiredError(_refusal_message(reason, verdict.invalid_message),
                                        reason=reason)
@@ -185,6 +182,16 @@ class PaymentGate:
         await self._fail(record, reason, settled.error_message, PaymentStatus.SETTLING)
         raise PaymentRequiredError(_refusal_message(reason, settled.error_message),
                                    reason=reason, settle=settled)
+
+    async def _verification_unavailable(self, record: PaymentRecord, detail: str) -> NoReturn:
+        # Nothing was broadcast: the record may be claimed again by the same payload.
+        await self._fail(record, "verification_unavailable", detail)
+        raise PaymentPendingError(
+            "could not verify the payment right now; nothing was charged. "
+            "Retry the same request later.",
+            payment_id=record.id,
+            retry_after_s=self.retry_after_s,
+        )
 
     async def _defer_to_reconciler(
         self, record: PaymentRecord, reason: str, tx_hash: str | None

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from x402.schemas import PaymentPayload, PaymentRequirements
+from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse
 
 from studio402.clock import Clock
 from studio402.errors import ChainError, FacilitatorError
@@ -102,7 +102,8 @@ class Reconciler:
         return await self._settle_again(record)
 
     async def _decide_from_chain(self, record: PaymentRecord) -> bool | None:
-        assert self.chain is not None
+        if self.chain is None:
+            return None
         candidates = [record.tx_hash] if record.tx_hash else []
         found = await self.chain.find_authorization_tx(record.asset, record.payer, record.nonce)
         if found and found not in candidates:
@@ -156,8 +157,6 @@ class Reconciler:
 
 
 def _receipt_json(record: PaymentRecord, tx_hash: str) -> str:
-    from x402.schemas import SettleResponse
-
     return SettleResponse(
         success=True, transaction=tx_hash, network=record.network, payer=record.payer,
         amount=str(record.amount_atomic),

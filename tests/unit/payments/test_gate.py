@@ -238,3 +238,17 @@ async def test_replay_of_slow_payment_gets_pending_after_wait(
     with pytest.raises(PaymentPendingError):
         await impatient.pay(header, request_1k)
     await first
+
+
+async def test_rpc_outage_reported_as_bad_signature_is_503_not_402(
+    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
+    request_1k: PaidRequest,
+) -> None:
+    facilitator.verify_script = lambda p, r: VerifyResponse(
+        is_valid=False, invalid_reason="invalid_exact_evm_failed_to_verify_signature"
+    )
+    header = sign()
+    with pytest.raises(PaymentPendingError):
+        await gate.pay(header, request_1k)
+    facilitator.verify_script = lambda p, r: VerifyResponse(is_valid=True)
+    assert not (await gate.pay(header, request_1k)).replayed
