@@ -45,6 +45,7 @@ def revert_reason(data: str | None) -> str | None:
 
 
 def error_data(error: dict[str, Any]) -> str | None:
+    """The hex ``data`` of a JSON-RPC error object (revert payload), if any."""
     data = error.get("data")
     if isinstance(data, dict):
         data = data.get("data") or data.get("result")
@@ -54,6 +55,7 @@ def error_data(error: dict[str, Any]) -> str | None:
 
 
 def rpc_error(method: str, error: Any) -> ChainError:
+    """A :class:`ChainError` for a JSON-RPC error object, revert reason decoded."""
     if not isinstance(error, dict):
         return ChainError(f"{method}: malformed JSON-RPC error {error!r}", method=method)
     message = str(error.get("message", "unknown JSON-RPC error"))
@@ -76,6 +78,7 @@ def rpc_error(method: str, error: Any) -> ChainError:
 
 
 def parse_response(method: str, response: httpx.Response) -> Any:
+    """The ``result`` of a single JSON-RPC answer; raises :class:`ChainError`."""
     try:
         body = json.loads(response.content)
     except ValueError as exc:
@@ -96,12 +99,14 @@ def parse_response(method: str, response: httpx.Response) -> Any:
 
 
 def transport_error(method: str, exc: httpx.HTTPError) -> ChainError:
+    """A transport-level :class:`ChainError` (outcome unknown) for an httpx failure."""
     return ChainError(f"{method}: {type(exc).__name__}: {exc}", method=method, transport=True)
 
 
 def settle_future(
     future: asyncio.Future[Any], *, result: Any = None, error: Exception | None = None
 ) -> None:
+    """Resolve ``future`` with ``result`` or ``error`` unless it is already done."""
     if future.done():
         return
     if error is not None:
@@ -111,6 +116,7 @@ def settle_future(
 
 
 def parse_answers(label: str, response: httpx.Response, ids: list[int]) -> dict[int, Any]:
+    """Answers of a (batch) request keyed by id; raises :class:`ChainError` if unreadable."""
     try:
         body = json.loads(response.content)
     except ValueError as exc:

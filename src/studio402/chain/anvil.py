@@ -41,6 +41,7 @@ _INSTALL_HINT = (
     "@foundry-rs/anvil@1.7.1"
 )
 _START_ATTEMPTS = 3
+_BIND_CONFIRM_S = 0.02
 
 
 def anvil_binary_from_environ() -> Path | None:
@@ -210,6 +211,9 @@ class Anvil:
                     continue
                 if chain_id != self.chain_id:
                     return f"answers chain id {chain_id}, expected {self.chain_id}"
+                time.sleep(_BIND_CONFIRM_S)
+                if process.poll() is not None:  # another node answered on a port we lost
+                    return f"exited with code {process.returncode}: {self._stderr_tail()}"
                 return None
         return f"no answer on {self.rpc_url} within {timeout_s:.1f}s"
 

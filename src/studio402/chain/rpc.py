@@ -108,6 +108,8 @@ class AsyncJsonRpc:
 
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # already handed to the callers; mark it retrieved
         if self._queue:
             self._dispatch()
 
@@ -128,6 +130,11 @@ class AsyncJsonRpc:
             for item in batch:
                 settle_future(item.future, error=error)
             return
+        except BaseException as exc:  # cancelled, or params that cannot be encoded
+            error = ChainError(f"{label}: {type(exc).__name__}: {exc}", transport=True)
+            for item in batch:
+                settle_future(item.future, error=error)
+            raise
         for id_, item in zip(ids, batch, strict=True):
             answer = answers.get(id_)
             if answer is None:

@@ -69,9 +69,10 @@ class Token:
         return hex_to_bytes(self.rpc.call("eth_call", [tx, "latest"]))
 
     def send(self, key: str, data: bytes) -> dict[str, Any]:
-        """Send a transaction from ``key`` (funded with ETH here) and return its receipt."""
+        """Send a transaction from ``key`` (topped up with ETH if low) and return its receipt."""
         account = Account.from_key(key)
-        self.rpc.call("anvil_setBalance", [account.address, hex(10**18)])
+        if int(self.rpc.call("eth_getBalance", [account.address, "latest"]), 16) < 10**17:
+            self.rpc.call("anvil_setBalance", [account.address, hex(10**18)])
         return send_and_wait(
             self.rpc, account, self.chain.info.chain_id, to=self.address, data=data
         )

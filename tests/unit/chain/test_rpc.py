@@ -108,3 +108,12 @@ def test_sync_client() -> None:
         with pytest.raises(ChainError, match="boom"):
             rpc.call("boom")
     client.close()
+
+
+async def test_a_batch_that_cannot_be_sent_fails_its_callers() -> None:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(Node()))
+    rpc = AsyncJsonRpc("http://node", client)
+    with pytest.raises(ChainError, match="TypeError"):
+        await rpc.call("eth_call", [object()])
+    assert await rpc.call("eth_chainId") == "eth_chainId"
+    await client.aclose()
