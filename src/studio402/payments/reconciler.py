@@ -2,13 +2,15 @@
 
 It looks at records left ``verifying`` or ``settling`` by a crash, and ``payment_pending`` ones
 (facilitator timeout, ``settlement_pending``, a used nonce), and decides each from the chain:
-a successful transfer of the authorization → settled + job; an authorization still unused and
+a successful transfer of the authorization → settled + what it bought (a job or an upload
+slot, by the record's kind); an authorization still unused and
 still valid → settle it now (we hold the signed payload); expired or cancelled → failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Protocol
@@ -85,13 +87,11 @@ class Reconciler:
                 await self.run_once()
             except Exception:
                 logger.exception("reconciler pass failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval_s)
-            except TimeoutError:
-                pass
 
     async def resolve(self, record: PaymentRecord) -> bool:
-        """Bring one record to ``settled`` or ``failed`` if the chain allows; report whether it did."""
+        """Bring one record to ``settled`` or ``failed`` if the chain allows; report if it did."""
         if record.status is PaymentStatus.VERIFYING:
             # Verification never finished, so settle was never called: no money moved.
             return await self._fail(record, "abandoned", "the request ended before settlement")
@@ -117,11 +117,17 @@ class Reconciler:
             if moved:
                 return await self._settled(record, tx_hash)
         if await self.chain.authorization_state(record.asset, record.payer, record.nonce):
-            return await self._fail(record, "authorization_canceled",
-                                    "the payer cancelled or spent the authorization elsewhere")
+            return await self._fail(
+                record,
+                "authorization_canceled",
+                "the payer cancelled or spent the authorization elsewhere",
+            )
         if record.valid_before <= int(self.clock.now().timestamp()):
-            return await self._fail(record, "authorization_expired",
-                                    "the authorization expired before it could be settled")
+            return await self._fail(
+                record,
+                "authorization_expired",
+                "the authorization expired before it could be settled",
+            )
         return None
 
     async def _settle_again(self, record: PaymentRecord) -> bool:
@@ -129,35 +135,53 @@ class Reconciler:
         requirements = PaymentRequirements.model_validate_json(record.requirements_json)
         result = await self.facilitator.settle(payload, requirements)
         if result.success:
-            return await self._settled(record, result.transaction, result.model_dump_json(
-                by_alias=True, exclude_none=True))
+            return await self._settled(
+                record, result.transaction, result.model_dump_json(by_alias=True, exclude_none=True)
+            )
         reason = result.error_reason or "settlement_failed"
         if is_definitive_refusal(reason):
             return await self._fail(record, reason, result.error_message)
         await records.transition(
-            self.engine, record.id, records.UNRESOLVED, PaymentStatus.PENDING, self.clock.now(),
-            error_reason=reason, tx_hash=result.transaction or record.tx_hash,
+            self.engine,
+            record.id,
+            records.UNRESOLVED,
+            PaymentStatus.PENDING,
+            self.clock.now(),
+            error_reason=reason,
+            tx_hash=result.transaction or record.tx_hash,
         )
         return False
 
-    async def _settled(self, record: PaymentRecord, tx_hash: str, settle_json: str | None = None
-                       ) -> bool:
+    async def _settled(
+        self, record: PaymentRecord, tx_hash: str, settle_json: str | None = None
+    ) -> bool:
         receipt = settle_json or _receipt_json(record, tx_hash)
-        job_id = await records.settle_with_job(self.engine, record, tx_hash, receipt,
-                                               self.clock.now())
-        logger.info("payment reconciled as settled",
-                    extra={"payment_id": record.id, "job_id": job_id})
+        bought = await records.settle_and_fulfil(
+            self.engine, record, tx_hash, receipt, self.clock.now()
+        )
+        logger.info(
+            "payment reconciled as settled",
+            extra={"payment_id": record.id, "kind": record.kind, "fulfilment_id": bought},
+        )
         return True
 
     async def _fail(self, record: PaymentRecord, reason: str, message: str | None) -> bool:
         return await records.transition(
-            self.engine, record.id, records.UNRESOLVED, PaymentStatus.FAILED, self.clock.now(),
-            error_reason=reason, error_message=message,
+            self.engine,
+            record.id,
+            records.UNRESOLVED,
+            PaymentStatus.FAILED,
+            self.clock.now(),
+            error_reason=reason,
+            error_message=message,
         )
 
 
 def _receipt_json(record: PaymentRecord, tx_hash: str) -> str:
     return SettleResponse(
-        success=True, transaction=tx_hash, network=record.network, payer=record.payer,
+        success=True,
+        transaction=tx_hash,
+        network=record.network,
+        payer=record.payer,
         amount=str(record.amount_atomic),
     ).model_dump_json(by_alias=True, exclude_none=True)

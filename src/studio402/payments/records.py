@@ -2,7 +2,8 @@
 
 Statuses move only forward::
 
-    verifying ──▶ settling ──▶ settled (its job is created in the same transaction)
+    verifying ──▶ settling ──▶ settled (what it bought, a job or an upload slot, is created
+        │             │                  in the same transaction: see ``fulfilment``)
         │             │
         ▼             ▼
       failed    payment_pending ──▶ settled | failed   (the reconciler decides from the chain)
@@ -19,13 +20,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy import Row, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from studio402.db.tables import jobs, payments
-from studio402.ids import new_job_id
-from studio402.jobs.models import JobStatus
+from studio402.db.tables import payments
+from studio402.payments import fulfilment
+from studio402.payments.fulfilment import job_id_for
 
 
 class PaymentStatus(StrEnum):
@@ -70,6 +71,7 @@ class PaymentRecord:
     input_json: str
     created_at: datetime
     updated_at: datetime
+    kind: str = "job"
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> PaymentRecord:
@@ -105,6 +107,10 @@ async def claim(engine: AsyncEngine, values: dict[str, Any]) -> tuple[PaymentRec
                     error_message=None,
                     input_json=values["input_json"],
                     requirements_json=values["requirements_json"],
+                    route=values["route"],
+                    model=values["model"],
+                    operation=values["operation"],
+                    kind=values.get("kind", "job"),
                     updated_at=values["updated_at"],
                 )
             )
@@ -131,16 +137,17 @@ async def transition(
     return result.rowcount == 1
 
 
-async def settle_with_job(
+async def settle_and_fulfil(
     engine: AsyncEngine,
     record: PaymentRecord,
     tx_hash: str,
     settle_json: str,
     now: datetime,
 ) -> str:
-    """Mark the payment settled and create its job, atomically; return the job id.
+    """Mark the payment settled and create what it bought (its ``kind``: a job or an upload
+    slot), atomically; return the new object's id.
 
-    If another process already settled it, nothing is written and its job id is returned.
+    If another process already settled it, nothing is written and the existing id is returned.
     """
     async with engine.begin() as conn:
         result = await conn.execute(
@@ -156,29 +163,17 @@ async def settle_with_job(
             )
         )
         if result.rowcount == 0:
-            existing = await job_id_for(conn, record.id)
+            existing = await fulfilment.fulfilment_id(conn, record)
             if existing is None:
-                raise RuntimeError(f"payment {record.id} is not settleable and has no job")
+                raise RuntimeError(
+                    f"payment {record.id} is not settleable and has no {record.kind}"
+                )
             return existing
-        job_id = new_job_id()
-        await conn.execute(
-            insert(jobs).values(
-                id=job_id,
-                type=f"{record.model}-{record.operation}",
-                model=record.model,
-                operation=record.operation,
-                input_json=record.input_json,
-                payer=record.payer,
-                payment_id=record.id,
-                status=JobStatus.PENDING,
-                progress=0,
-                attempts=0,
-                run_after=now,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        return job_id
+        return await fulfilment.fulfil(conn, record, now)
+
+
+settle_with_job = settle_and_fulfil
+"""The name this function had when every payment bought a job."""
 
 
 async def get(engine: AsyncEngine, payment_id: str) -> PaymentRecord:
@@ -187,10 +182,10 @@ async def get(engine: AsyncEngine, payment_id: str) -> PaymentRecord:
         return await _get(conn, payment_id)
 
 
-async def job_id_for(conn: AsyncConnection, payment_id: str) -> str | None:
-    """The job created for a settled payment, if any."""
-    row = (await conn.execute(select(jobs.c.id).where(jobs.c.payment_id == payment_id))).first()
-    return None if row is None else str(row[0])
+async def find_fulfilment_id(engine: AsyncEngine, record: PaymentRecord) -> str | None:
+    """The id of what a settled payment bought (its job or upload slot), if any."""
+    async with engine.connect() as conn:
+        return await fulfilment.fulfilment_id(conn, record)
 
 
 async def find_job_id(engine: AsyncEngine, payment_id: str) -> str | None:
@@ -199,15 +194,17 @@ async def find_job_id(engine: AsyncEngine, payment_id: str) -> str | None:
         return await job_id_for(conn, payment_id)
 
 
-async def unresolved_before(engine: AsyncEngine, cutoff: datetime, limit: int = 100) -> list[
-    PaymentRecord
-]:
+async def unresolved_before(
+    engine: AsyncEngine, cutoff: datetime, limit: int = 100
+) -> list[PaymentRecord]:
     """Records still unresolved whose last change is older than ``cutoff`` (or any pending one)."""
     stale_in_flight = and_(payments.c.status.in_(IN_FLIGHT), payments.c.updated_at < cutoff)
     pending = payments.c.status == PaymentStatus.PENDING
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(payments).where(stale_in_flight | pending).order_by(payments.c.updated_at)
+            select(payments)
+            .where(stale_in_flight | pending)
+            .order_by(payments.c.updated_at)
             .limit(limit)
         )
         return [PaymentRecord.from_row(row) for row in rows]
@@ -218,8 +215,13 @@ async def touch(engine: AsyncEngine, record: PaymentRecord, now: datetime) -> bo
     async with engine.begin() as conn:
         result = await conn.execute(
             update(payments)
-            .where(and_(payments.c.id == record.id, payments.c.updated_at == record.updated_at,
-                        payments.c.status == record.status))
+            .where(
+                and_(
+                    payments.c.id == record.id,
+                    payments.c.updated_at == record.updated_at,
+                    payments.c.status == record.status,
+                )
+            )
             .values(updated_at=now)
         )
     return result.rowcount == 1

@@ -164,15 +164,26 @@ def match_requirements(
     accepted = payload.accepted
     checks: list[tuple[bool, str, str]] = [
         (accepted.scheme == expected.scheme, "unsupported_scheme", "scheme must be 'exact'"),
-        (accepted.network == expected.network, "network_mismatch",
-         f"network must be {expected.network}"),
-        (accepted.asset.lower() == expected.asset.lower(), "asset_mismatch",
-         f"asset must be {expected.asset}"),
-        (accepted.pay_to.lower() == expected.pay_to.lower() == authorization.to,
-         "invalid_exact_evm_payload_recipient_mismatch", f"payTo must be {expected.pay_to}"),
-        (accepted.amount == expected.amount == str(authorization.value),
-         "invalid_exact_evm_payload_authorization_value_mismatch",
-         f"amount must be exactly {expected.amount} atomic units for this request"),
+        (
+            accepted.network == expected.network,
+            "network_mismatch",
+            f"network must be {expected.network}",
+        ),
+        (
+            accepted.asset.lower() == expected.asset.lower(),
+            "asset_mismatch",
+            f"asset must be {expected.asset}",
+        ),
+        (
+            accepted.pay_to.lower() == expected.pay_to.lower() == authorization.to,
+            "invalid_exact_evm_payload_recipient_mismatch",
+            f"payTo must be {expected.pay_to}",
+        ),
+        (
+            accepted.amount == expected.amount == str(authorization.value),
+            "invalid_exact_evm_payload_authorization_value_mismatch",
+            f"amount must be exactly {expected.amount} atomic units for this request",
+        ),
     ]
     for ok, reason, message in checks:
         if not ok:

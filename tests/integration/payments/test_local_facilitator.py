@@ -155,13 +155,13 @@ async def test_verify_then_settle_moves_exact_amount(
     assert await balance(facilitator, chain, info.payer_address) == before[0] - PRICE
     assert await balance(facilitator, chain, info.pay_to_address) == before[1] + PRICE
     nonce = nonce_of(payload)
-    assert await facilitator.authorization_state(info.token_address, info.payer_address, nonce)
-    found = await facilitator.find_authorization_tx(info.token_address, info.payer_address, nonce)
+    assert await facilitator.reader.authorization_state(info.token_address, info.payer_address, nonce)
+    found = await facilitator.reader.find_authorization_tx(info.token_address, info.payer_address, nonce)
     assert found == result.transaction
-    assert await facilitator.transfer_succeeded(
+    assert await facilitator.reader.transfer_succeeded(
         result.transaction, info.token_address, info.payer_address, info.pay_to_address, PRICE
     )
-    receipt = await facilitator.get_receipt(result.transaction)
+    receipt = await facilitator.reader.get_receipt(result.transaction)
     assert receipt is not None and receipt.status == 1
 
 
@@ -396,9 +396,9 @@ async def test_receipt_timeout_is_settlement_pending_then_seen_on_chain(
             result = await fac.settle(payload, req)
             assert (result.success, result.error_reason) == (False, ERR_SETTLEMENT_PENDING)
             assert result.transaction
-            assert not await fac.authorization_state(info.token_address, info.payer_address, nonce)
+            assert not await fac.reader.authorization_state(info.token_address, info.payer_address, nonce)
             assert (
-                await fac.transfer_succeeded(
+                await fac.reader.transfer_succeeded(
                     result.transaction,
                     info.token_address,
                     info.payer_address,
@@ -410,10 +410,10 @@ async def test_receipt_timeout_is_settlement_pending_then_seen_on_chain(
             rpc.call("evm_mine", [])
         finally:
             rpc.call("evm_setAutomine", [True])
-    assert await fac.authorization_state(info.token_address, info.payer_address, nonce)
-    tx = await fac.find_authorization_tx(info.token_address, info.payer_address, nonce)
+    assert await fac.reader.authorization_state(info.token_address, info.payer_address, nonce)
+    tx = await fac.reader.find_authorization_tx(info.token_address, info.payer_address, nonce)
     assert tx == result.transaction
-    assert await fac.transfer_succeeded(
+    assert await fac.reader.transfer_succeeded(
         tx, info.token_address, info.payer_address, info.pay_to_address, PRICE
     )
     again = await fac.settle(payload, req)

@@ -34,9 +34,10 @@ from x402.schemas import (
     VerifyResponse,
 )
 
-from studio402.chain.rpc import AsyncJsonRpc, JsonRpc
+from studio402.chain.abi import to_hex
+from studio402.chain.rpc import AsyncJsonRpc, JsonRpc, is_revert, revert_data, revert_reason
 from studio402.chain.token import Receipt, TokenReader, receipt_has_transfer
-from studio402.errors import ConfigError
+from studio402.errors import ChainError, ConfigError
 
 from ._authorization import (
     Authorization,
@@ -53,6 +54,7 @@ __all__ = ["LocalFacilitator"]
 logger = logging.getLogger(__name__)
 
 _MAX_REMEMBERED_PENDING = 10_000
+_REVERIFY_AFTER_S = 30.0
 _ERROR_MESSAGE_LIMIT = 500
 
 
@@ -104,6 +106,7 @@ class LocalFacilitator:
         self.reader = TokenReader(self._rpc)
         self._inflight: dict[AuthorizationKey, asyncio.Task[SettleResponse]] = {}
         self._pending: OrderedDict[AuthorizationKey, str] = OrderedDict()
+        self._verified: OrderedDict[AuthorizationKey, float] = OrderedDict()
         self._chain_checked = False
 
     async def supported(self) -> SupportedResponse:
@@ -122,7 +125,7 @@ class LocalFacilitator:
         :class:`studio402.errors.ConfigError` when it serves another chain.
         """
         await self._check_chain()
-        return await run_sdk_verify(
+        verdict = await run_sdk_verify(
             self._scheme,
             self._signer,
             self._rpc,
@@ -131,6 +134,38 @@ class LocalFacilitator:
             payload,
             requirements,
         )
+        if verdict.is_valid:
+            self._remember_verified(payload, requirements)
+        return verdict
+
+    def _remember_verified(
+        self, payload: PaymentPayload, requirements: PaymentRequirements
+    ) -> None:
+        try:
+            key = parse_authorization(payload, requirements).key
+        except (KeyError, TypeError, ValueError):
+            return
+        self._verified[key] = asyncio.get_running_loop().time()
+        while len(self._verified) > _MAX_REMEMBERED_PENDING:
+            self._verified.popitem(last=False)
+
+    def _recently_verified(self, auth: Authorization) -> bool:
+        verified_at = self._verified.pop(auth.key, None)
+        now = asyncio.get_running_loop().time()
+        return verified_at is not None and now - verified_at < _REVERIFY_AFTER_S
+
+    async def _simulate(self, auth: Authorization) -> str | None:
+        """The revert reason of ``transferWithAuthorization`` now, or ``None`` if it passes."""
+        call = {"from": self.address, "to": auth.token, "data": to_hex(transfer_calldata(auth))}
+        try:
+            await self._rpc.call("eth_call", [call, "latest"])
+        except ChainError as exc:
+            if not is_revert(exc):
+                raise
+            return parse_eip3009_transfer_error(
+                Exception(revert_reason(revert_data(exc)) or exc.message)
+            )
+        return None
 
     async def _check_chain(self) -> None:
         if self._chain_checked:
@@ -175,10 +210,17 @@ class LocalFacilitator:
             resumed = await self._resume(auth, earlier)
             if resumed is not None:
                 return resumed
-        verdict = await self.verify(payload, requirements)
-        if not verdict.is_valid:
-            reason = verdict.invalid_reason or ERR_TRANSACTION_FAILED
-            return self._failed(reason, "", auth.payer, verdict.invalid_message)
+        if self._recently_verified(auth):
+            # Verified moments ago by the same process: only re-run the simulation, which is
+            # what protects against broadcasting a transfer that would revert.
+            revert = await self._simulate(auth)
+            if revert is not None:
+                return self._failed(revert, "", auth.payer, "simulation reverted")
+        else:
+            verdict = await self.verify(payload, requirements)
+            if not verdict.is_valid:
+                reason = verdict.invalid_reason or ERR_TRANSACTION_FAILED
+                return self._failed(reason, "", auth.payer, verdict.invalid_message)
         outcome = await self.sender.send(auth.token, transfer_calldata(auth))
         if outcome.status is SendStatus.REJECTED:
             logger.warning("settlement transaction refused by the node: %s", outcome.error)
@@ -240,24 +282,6 @@ class LocalFacilitator:
             network=self.network,
             payer=payer,
         )
-
-    async def authorization_state(self, token: str, authorizer: str, nonce: str) -> bool:
-        """Whether the EIP-3009 nonce was used or cancelled (see :class:`TokenReader`)."""
-        return await self.reader.authorization_state(token, authorizer, nonce)
-
-    async def find_authorization_tx(self, token: str, authorizer: str, nonce: str) -> str | None:
-        """The transaction that used the nonce, if any (see :class:`TokenReader`)."""
-        return await self.reader.find_authorization_tx(token, authorizer, nonce)
-
-    async def get_receipt(self, tx_hash: str) -> Receipt | None:
-        """The mined receipt of ``tx_hash``, or ``None``."""
-        return await self.reader.get_receipt(tx_hash)
-
-    async def transfer_succeeded(
-        self, tx_hash: str, token: str, payer: str, pay_to: str, amount: int
-    ) -> bool | None:
-        """See :meth:`TokenReader.transfer_succeeded`."""
-        return await self.reader.transfer_succeeded(tx_hash, token, payer, pay_to, amount)
 
     async def aclose(self) -> None:
         """Let running settlements finish (up to the receipt timeout), then stop the verify
