@@ -19,13 +19,20 @@ $(BIN)/.installed: pyproject.toml
 
 deps: $(BIN)/.installed .devchain/.installed
 
+# Third-party x402 clients for the interop tests (pinned in interop/package-lock.json; agentcash
+# 0.14.4 needs --legacy-peer-deps). Without npm the interop tests skip with the reason.
+interop/node_modules/.installed: interop/package.json interop/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix interop --legacy-peer-deps --no-audit --no-fund --ignore-scripts && touch $@; \
+	else echo "npm not found: the interop tests will be skipped"; fi
+
 run: deps  ## dev profile: local chain + API on 127.0.0.1:8402
 	$(BIN)/studio402 serve
 
 demo: deps  ## start everything, pay for one generation with the official x402 client, stop
 	$(BIN)/studio402 demo
 
-test: deps
+test: deps interop/node_modules/.installed
 	$(BIN)/python -m pytest
 
 lint: deps

@@ -34,19 +34,26 @@ class DevServer:
     @property
     def chain(self) -> dict[str, object]:
         loaded: dict[str, object] = json.loads(
-            (self.data_dir / "chain" / "devchain.json").read_text())
+            (self.data_dir / "chain" / "devchain.json").read_text()
+        )
         return loaded
 
 
 def start_server(data_dir: Path, *extra_env: tuple[str, str]) -> DevServer:
     port = free_port()
-    env = {**os.environ, "STUDIO402_DATA_DIR": str(data_dir),
-           "STUDIO402_CHAIN__PERSIST_STATE": "false", **dict(extra_env)}
+    env = {
+        **os.environ,
+        "STUDIO402_DATA_DIR": str(data_dir),
+        "STUDIO402_CHAIN__PERSIST_STATE": "false",
+        **dict(extra_env),
+    }
     log = (data_dir / "server.log").open("ab")
     data_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "studio402.cli", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -78,5 +85,31 @@ def dev_server(tmp_path: Path) -> Iterator[DevServer]:
         pytest.skip(f"no local chain: {reason}")
     (tmp_path / "data").mkdir()
     server = start_server(tmp_path / "data")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """One dev server for a whole test module (each test pays its own jobs)."""
+    reason = anvil_unavailable_reason()
+    if reason:
+        pytest.skip(f"no local chain: {reason}")
+    data_dir = tmp_path_factory.mktemp("server") / "data"
+    data_dir.mkdir()
+    server = start_server(data_dir)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """A dev server with no worker: paid jobs stay ``pending`` until a test finishes them."""
+    reason = anvil_unavailable_reason()
+    if reason:
+        pytest.skip(f"no local chain: {reason}")
+    data_dir = tmp_path_factory.mktemp("idle") / "data"
+    data_dir.mkdir()
+    server = start_server(data_dir, ("STUDIO402_WORKER__IN_PROCESS", "false"))
     yield server
     stop_server(server)

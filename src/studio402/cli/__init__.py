@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from studio402.cli import chain, demo, serve, worker
+from studio402.cli import chain, demo, generate, jobs, mcp, models, quote, serve, wallet, worker
 
 app = typer.Typer(
     name="studio402",
@@ -19,6 +19,14 @@ app.command("serve")(serve.serve)
 app.command("chain")(chain.chain)
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
+app.command("generate")(generate.generate)
+app.command("edit")(generate.edit)
+app.command("video")(generate.video)
+app.command("quote")(quote.quote)
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(wallet.app, name="wallet")
+app.command("mcp")(mcp.mcp)
+app.command("models")(models.models)
 
 
 def main() -> None:

@@ -11,15 +11,27 @@ from eth_account.messages import encode_defunct
 
 from studio402.auth.siwe import SiwxProof, build_siwe_message
 
-_SNAKE = {"chainId": "chain_id", "issuedAt": "issued_at", "expirationTime": "expiration_time",
-          "notBefore": "not_before", "requestId": "request_id",
-          "signatureScheme": "signature_scheme"}
+__all__ = ["HEADER_NAME", "choose_chain", "sign_in_with_x"]
+
+HEADER_NAME = "SIGN-IN-WITH-X"
+
+_SNAKE = {
+    "chainId": "chain_id",
+    "issuedAt": "issued_at",
+    "expirationTime": "expiration_time",
+    "notBefore": "not_before",
+    "requestId": "request_id",
+    "signatureScheme": "signature_scheme",
+}
 
 
 def choose_chain(extension: dict[str, Any], preferred: str | None = None) -> str:
     """The CAIP-2 chain to sign for: ``preferred`` if offered, else the first EVM chain."""
-    offered = [c.get("chainId") for c in extension.get("supportedChains", [])
-               if str(c.get("chainId", "")).startswith("eip155:")]
+    offered = [
+        c.get("chainId")
+        for c in extension.get("supportedChains", [])
+        if str(c.get("chainId", "")).startswith("eip155:")
+    ]
     if preferred and preferred in offered:
         return preferred
     if not offered:
@@ -27,12 +39,16 @@ def choose_chain(extension: dict[str, Any], preferred: str | None = None) -> str
     return str(offered[0])
 
 
-def sign_in_with_x(extension: dict[str, Any], private_key: str, *,
-                   chain_id: str | None = None) -> str:
+def sign_in_with_x(
+    extension: dict[str, Any], private_key: str, *, chain_id: str | None = None
+) -> str:
     """The ``SIGN-IN-WITH-X`` header value (base64 JSON) answering the challenge ``extension``
     (the ``sign-in-with-x`` entry of a 402's ``extensions``)."""
-    fields: dict[str, Any] = {**extension["info"],
-                              "chainId": choose_chain(extension, chain_id), "type": "eip191"}
+    fields: dict[str, Any] = {
+        **extension["info"],
+        "chainId": choose_chain(extension, chain_id),
+        "type": "eip191",
+    }
     fields["address"] = Account.from_key(private_key).address
     values = {_SNAKE.get(name, name): value for name, value in fields.items()}
     if values.get("resources") is not None:
