@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 
 _URL_FIELDS = (("imageKey", "imageUrl"), ("videoKey", "videoUrl"),
                ("thumbnailKey", "thumbnailUrl"))
-_PASSED_THROUGH = ("contentType", "width", "height", "durationSeconds", "upstreamCost")
+# Stored name -> public name. The upstream cost stays private to the operator.
+_PASSED_THROUGH = {"contentType": "contentType", "width": "width", "height": "height",
+                   "durationS": "durationSeconds"}
 
 
 async def result_url(services: Services, key: str) -> str:
@@ -30,9 +32,9 @@ async def public_result(services: Services, stored: dict[str, Any]) -> dict[str,
         key = stored.get(key_field)
         if isinstance(key, str):
             document[url_field] = await result_url(services, key)
-    for name in _PASSED_THROUGH:
-        if name in stored:
-            document[name] = stored[name]
+    for stored_name, public_name in _PASSED_THROUGH.items():
+        if stored_name in stored:
+            document[public_name] = stored[stored_name]
     document["urlExpiresAt"] = (
         services.clock.now() + timedelta(seconds=services.settings.storage.url_ttl_s)
     ).isoformat()

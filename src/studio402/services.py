@@ -7,6 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,11 +25,14 @@ from studio402.jobs.queue import JobQueue
 from studio402.jobs.worker import Backoff, Worker, new_worker_id
 from studio402.payments.facilitator.base import Facilitator
 from studio402.payments.gate import PaymentGate
+from studio402.payments.mpp import MppMethod
 from studio402.payments.reconciler import Reconciler
 from studio402.payments.x402 import Rail
+from studio402.providers.factory import build_registry
 from studio402.providers.local import LocalProvider
+from studio402.providers.references import ReferenceReader
 from studio402.providers.registry import ProviderRegistry
-from studio402.settings import Settings
+from studio402.settings import Profile, Settings
 from studio402.storage.store import ObjectStore
 from studio402.storage.sweeper import sweep_expired
 from studio402.storage.urls import UrlSigner
@@ -55,6 +59,7 @@ class Services:
     sessions: SessionTokens
     queue: JobQueue
     providers: ProviderRegistry
+    mpp: MppMethod
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     local_worker: Worker | None = None
@@ -89,6 +94,7 @@ class Services:
             try:
                 now = self.clock.now()
                 await sweep_expired(self.store, "results", storage.retention_s, now)
+                await sweep_expired(self.store, "inputs", storage.retention_s, now)
                 await self.nonces.purge_expired(now)
             except Exception:
                 logger.exception("sweep failed")
@@ -114,6 +120,7 @@ class Services:
                     await task
         await self.facilitator.aclose()
         await self.chain.aclose()
+        await self.providers.aclose()
         await self.http.aclose()
         await self.engine.dispose()
 
@@ -164,7 +171,10 @@ async def build_services(
         stale_after_s=settings.payments.stale_after_s,
         interval_s=settings.payments.reconcile_interval_s,
     )
-    catalog = catalog or Catalog.load(max_prompt_chars=settings.api.max_prompt_chars)
+    catalog = catalog or Catalog.load(
+        max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
+    )
+    store = open_store(settings)
     secret = settings.secret_bytes
     public_url = settings.resolved_public_url
     return Services(
@@ -177,7 +187,7 @@ async def build_services(
         facilitator=chain.facilitator,
         gate=gate,
         reconciler=reconciler,
-        store=open_store(settings),
+        store=store,
         signer=UrlSigner(_derive(secret, b"files")),
         siwx=SiwxVerifier(
             _derive(secret, b"siwx"),
@@ -188,13 +198,47 @@ async def build_services(
         ),
         sessions=SessionTokens(_derive(secret, b"sessions"), settings.auth.session_ttl_s, clock),
         queue=JobQueue(engine, clock),
-        providers=provider_registry(catalog),
+        providers=provider_registry(
+            catalog, settings, http=http, references=store.get, clock=clock
+        ),
+        mpp=mpp_method(settings, rail, clock),
     )
 
 
-def provider_registry(catalog: Catalog) -> ProviderRegistry:
-    """Which provider runs each model (every model runs on the local model for now)."""
-    return ProviderRegistry.from_catalog(catalog, [LocalProvider()], route_all_to="local")
+def mpp_method(settings: Settings, rail: Rail, clock: Clock) -> MppMethod:
+    """MPP ``evm/charge`` on ``rail``: challenge ids are HMACs under a key of their own."""
+    return MppMethod(
+        rail,
+        secret=_derive(settings.secret_bytes, b"mpp"),
+        realm=urlsplit(settings.resolved_public_url).netloc,
+        chain_id=settings.chain.chain_id,
+        decimals=settings.chain.token_decimals,
+        clock=clock,
+        ttl_s=settings.payments.max_timeout_seconds,
+    )
+
+
+def provider_registry(
+    catalog: Catalog,
+    settings: Settings | None = None,
+    *,
+    http: httpx.AsyncClient | None = None,
+    references: ReferenceReader | None = None,
+    clock: Clock | None = None,
+) -> ProviderRegistry:
+    """Which provider runs each model: a vendor's adapter when ``settings.providers`` has its key,
+    else the local model (dev profile) or a refusal (production; see ``providers.fallback``).
+
+    ``references`` reads stored reference images (``ObjectStore.get``); ``http`` is shared by
+    the REST adapters. Without ``settings`` every model runs on the local model.
+    """
+    if settings is None:
+        return ProviderRegistry.from_catalog(catalog, [LocalProvider()], route_all_to="local")
+    config = settings.providers
+    fallback = config.fallback or ("refuse" if settings.profile is Profile.PRODUCTION else "local")
+    return build_registry(
+        catalog, config, fallback=fallback, http=http, references=references, clock=clock
+    )
 
 
 def open_store(settings: Settings) -> ObjectStore:
@@ -239,7 +283,8 @@ class WorkerRuntime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def aclose(self) -> None:
-        """Release the database."""
+        """Close the providers' connections and release the database."""
+        await self.worker.providers.aclose()
         await self.engine.dispose()
 
 
@@ -248,9 +293,13 @@ async def open_worker_runtime(settings: Settings, *, clock: Clock | None = None)
     clock = clock or SystemClock()
     engine = create_engine(settings.resolved_database_url)
     await upgrade(engine)
-    catalog = Catalog.load(max_prompt_chars=settings.api.max_prompt_chars)
-    worker = build_worker(settings, JobQueue(engine, clock), provider_registry(catalog),
-                          open_store(settings), clock)
+    catalog = Catalog.load(
+        max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
+    )
+    store = open_store(settings)
+    worker = build_worker(settings, JobQueue(engine, clock),
+                          provider_registry(catalog, settings, references=store.get, clock=clock),
+                          store, clock)
     return WorkerRuntime(worker, engine)
 
 

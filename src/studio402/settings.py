@@ -6,15 +6,17 @@ from __future__ import annotations
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from studio402.providers.config import ProvidersSettings
 
 BASE_MAINNET_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
 DEV_CHAIN_IDS = frozenset({31337, 1337})
@@ -118,6 +120,67 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = 1_000_000
 
 
+Bps = Annotated[int, Field(ge=0, le=1_000_000, description="Basis points (100 = 1%).")]
+
+
+class OperationOverride(BaseModel):
+    """An operator's change to one operation: a whole new price formula, or its own markup."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    price: dict[str, Any] | None = Field(None, description="catalog.toml's price schema.")
+    markup_bps: Bps | None = None
+
+
+class ModelOverride(BaseModel):
+    """An operator's change to one model (``enabled = false`` hides it and its routes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = None
+    provider: str | None = Field(None, description="Upstream provider (gemini, openai, fal...).")
+    upstream_model: str | None = Field(None, description="The provider's model id.")
+    retired: bool | None = None
+    replacement: str | None = None
+    markup_bps: Bps | None = None
+    operations: dict[str, OperationOverride] = Field(default_factory=dict)
+
+
+class CatalogSettings(BaseModel):
+    """Operator overrides of the bundled catalog, applied when it is loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(None, description="A catalog.toml replacing the bundled one.")
+    markup_bps: Bps = 0
+    models: dict[str, ModelOverride] = Field(default_factory=dict, description="By model name.")
+
+
+class MediaSettings(BaseModel):
+    """Reference images (fetched before payment) and uploads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs reference URLs may reach although not public (['127.0.0.1/32'] for "
+        "local tests). Empty: public addresses only.",
+    )
+    allow_hosts: list[str] = Field(default_factory=list, description="Hosts never checked.")
+    max_image_bytes: int = Field(10_000_000, ge=1, description="Largest reference or upload.")
+    max_image_pixels: int = Field(40_000_000, ge=1, description="Most pixels of an image.")
+    fetch_timeout_s: float = Field(10.0, gt=0, description="Time to fetch one reference URL.")
+    max_redirects: int = Field(3, ge=0, description="Redirects followed, each re-checked.")
+    fetch_concurrency: int = Field(4, ge=1, description="References fetched at once.")
+    max_body_bytes: int = Field(25_000_000, ge=1, description="JSON body of image routes.")
+    upload_price_atomic: int = Field(10_000, ge=0, description="Price of POST /api/upload.")
+    upload_slot_ttl_s: int = Field(600, ge=1, description="Life of a one-time upload URL.")
+    upload_url_ttl_s: int = Field(86_400, ge=1, le=7 * 86_400, description="File URL life.")
+    native_uploads: bool = Field(True, description="Serve the free POST /api/uploads.")
+    native_uploads_per_hour: int = Field(30, ge=1, description="Per wallet.")
+    native_uploads_need_payment: bool = Field(True, description="Only for wallets that paid.")
+
+
 class Settings(BaseSettings):
     """All of studio402's configuration."""
 
@@ -136,6 +199,9 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     worker: WorkerSettings = WorkerSettings()
     auth: AuthSettings = AuthSettings()
+    providers: ProvidersSettings = ProvidersSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    media: MediaSettings = MediaSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -283,6 +283,9 @@ class Worker:
                 )
                 if output.duration_s is not None:
                     result["durationS"] = output.duration_s
+            cost = output.metadata.get("upstreamCost")
+            if cost is not None:
+                result["upstreamCost"] = cost
         if "contentType" not in result:
             raise ProviderError("the provider returned no image or video")
         return result

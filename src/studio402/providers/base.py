@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -78,7 +78,11 @@ class GenerationRequest:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One produced file: its bytes, media type, kind and pixel size (and duration for video)."""
+    """One produced file: its bytes, media type, kind and pixel size (and duration for video).
+
+    ``metadata`` carries what the upstream reported about the generation that the worker may
+    store with the result, e.g. ``{"upstreamCost": {"usd": "0.134", "source": ...}}``.
+    """
 
     data: bytes = field(repr=False)
     content_type: str
@@ -86,6 +90,7 @@ class Output:
     width: int
     height: int
     duration_s: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,20 @@ class ProviderRegistry:
             raise ConfigError(f"no provider named {name!r}; registered: {', '.join(self.names)}")
         return provider
 
+    def route(self, model: str) -> Route | None:
+        """The route of ``model`` as configured (None when it has none)."""
+        if self._route_all_to is not None:
+            found = self._routes.get(model)
+            return Route(self._route_all_to, found.upstream_model if found else model)
+        return self._routes.get(model)
+
+    async def aclose(self) -> None:
+        """Close every provider that holds connections (those with an ``aclose`` method)."""
+        for provider in self._providers.values():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     def resolve(self, model: str) -> tuple[Provider, str]:
         """The provider instance and upstream model id that run ``model``.
 

@@ -80,7 +80,9 @@ async def test_submit_is_deterministic_per_prompt_and_operation() -> None:
         ("mystery-model", {}, "cannot size an image for model 'mystery-model'"),
         ("gpt-image-2", {"size": "huge"}, "cannot size"),
         ("gpt-image-2", {"size": "99999x99999"}, "cannot render"),
-        ("veo-3.1", {"aspectRatio": "16:9", "durationSeconds": "8"}, "images only"),
+        ("veo-3.1", {"resolution": "8k", "durationSeconds": "8"}, "unknown resolution"),
+        ("seedance", {"duration": "0"}, "positive number"),
+        ("wan-2.6", {"duration": "5", "size": "huge"}, "not a video size"),
     ],
 )
 async def test_submit_refuses_what_it_cannot_render(

@@ -24,19 +24,23 @@ def test_dev_profile_routes_every_model_to_local() -> None:
     assert registry.resolve("not-in-catalog") == (local, "not-in-catalog")
 
 
-def test_routes_follow_the_catalog_provider() -> None:
-    gemini, local = NamedProvider("gemini"), LocalProvider()
-    registry = ProviderRegistry.from_catalog(Catalog.load(), [gemini, local])
+VENDORS = ("bfl", "fal", "gemini", "openai", "vertex", "xai")
 
-    assert registry.resolve("nano-banana-pro") == (gemini, "gemini-3-pro-image")
+
+def test_routes_follow_the_catalog_provider() -> None:
+    vendors = {name: NamedProvider(name) for name in VENDORS}
+    local = LocalProvider()
+    registry = ProviderRegistry.from_catalog(Catalog.load(), [*vendors.values(), local])
+
+    assert registry.resolve("nano-banana-pro") == (vendors["gemini"], "gemini-3-pro-image")
     assert registry.get("local") is local
-    assert registry.names == ["gemini", "local"]
+    assert registry.names == sorted([*VENDORS, "local"])
     with pytest.raises(ConfigError, match="no provider route for model 'unknown'"):
         registry.resolve("unknown")
 
 
 def test_missing_or_duplicate_providers_are_configuration_errors() -> None:
-    with pytest.raises(ConfigError, match="no provider registered for gemini"):
+    with pytest.raises(ConfigError, match="no provider registered for bfl, fal, gemini"):
         ProviderRegistry.from_catalog(Catalog.load(), [LocalProvider()])
     with pytest.raises(ConfigError, match="two providers"):
         ProviderRegistry([LocalProvider(), LocalProvider()])
