@@ -26,13 +26,20 @@ interop/node_modules/.installed: interop/package.json interop/package-lock.json
 		npm ci --prefix interop --legacy-peer-deps --no-audit --no-fund --ignore-scripts && touch $@; \
 	else echo "npm not found: the interop tests will be skipped"; fi
 
+# mppx (wevm), the MPP client the MPP interop tests drive, pinned in interop/mppx/package-lock.json
+# (mppx 0.11.0 sits below viem's optional mppx peer range, hence legacy peer deps).
+interop/mppx/node_modules/.installed: interop/mppx/package.json interop/mppx/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix interop/mppx --legacy-peer-deps --no-audit --no-fund --ignore-scripts && touch $@; \
+	else echo "npm not found: the mppx interop tests will be skipped"; fi
+
 run: deps  ## dev profile: local chain + API on 127.0.0.1:8402
 	$(BIN)/studio402 serve
 
 demo: deps  ## start everything, pay for one generation with the official x402 client, stop
 	$(BIN)/studio402 demo
 
-test: deps interop/node_modules/.installed
+test: deps interop/node_modules/.installed interop/mppx/node_modules/.installed
 	$(BIN)/python -m pytest
 
 lint: deps

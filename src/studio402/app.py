@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 
 from studio402 import __version__
-from studio402.api import generate, health, jobs, problems
+from studio402.api import discovery, generate, health, jobs, models, native_uploads, problems
+from studio402.api import uploads as upload_routes
+from studio402.api.aliases import install_aliases
+from studio402.api.cors import install_cors
 from studio402.catalog import Catalog
 from studio402.services import Services, build_services
 from studio402.settings import Settings
@@ -50,7 +52,7 @@ def create_app(
     """
     settings = settings or (services.settings if services else Settings())
     catalog = services.catalog if services else Catalog.load(
-        max_prompt_chars=settings.api.max_prompt_chars
+        max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
     )
 
     @asynccontextmanager
@@ -72,21 +74,23 @@ def create_app(
     app = FastAPI(
         title="studio402",
         version=__version__,
-        summary="Pay-per-generation image and video API: pay per request in USDC with x402.",
+        summary="Pay-per-generation image and video API: pay per request in USDC with x402 or MPP.",
         lifespan=lifespan,
+        openapi_url=None,  # served by api/discovery.py, generated from the catalog
+        docs_url=None,
+        redoc_url=None,
     )
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=generate.EXPOSED_HEADERS,
-    )
+    install_cors(app)
     if services is not None:
         app.state.services = services
     problems.install(app)
     app.include_router(health.router)
-    app.include_router(generate.build_router(catalog.operations()))
+    app.include_router(generate.build_router(catalog.operations(), catalog.retired_operations()))
+    app.include_router(models.router)
+    app.include_router(upload_routes.router)
+    app.include_router(native_uploads.router)
     app.include_router(jobs.router)
     app.include_router(build_files_router(_store, _signer))
+    app.include_router(discovery.router)
+    install_aliases(app)
     return app

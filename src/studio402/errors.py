@@ -6,7 +6,15 @@ Every error carries a stable snake_case ``code``, the HTTP ``status`` the API an
     Studio402Error
     ├── ConfigError                 settings that cannot work (500, not retryable)
     ├── InvalidRequestError         a body or query that fails validation (400)
-    │   └── UnknownModelError       no such model or operation (404)
+    │   ├── UnknownModelError       no such model or operation (404)
+    │   ├── PayloadTooLargeError    a body over the size limit (413)
+    │   ├── InvalidMediaError       an image we refuse: not an image, too big, too many pixels (400)
+    │   │   └── BlockedAddressError a reference URL pointing at a refused address (400)
+    │   └── InvalidReferenceError   a reference image of a request, named by field and index (400)
+    ├── RetiredModelError           a model retired upstream: 410 naming its replacement
+    ├── UploadNotFoundError         no such upload (404)
+    ├── UploadExpiredError          the one-time upload URL expired (410)
+    ├── UploadStateError            the upload was already used, or is not uploaded yet (409)
     ├── PaymentError
     │   ├── PaymentRequiredError    no payment, or one that was refused: answer a fresh 402
     │   ├── MalformedPaymentError   a payment header that cannot be decoded (400)
@@ -31,10 +39,13 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AuthError",
+    "BlockedAddressError",
     "ChainError",
     "ConfigError",
     "FacilitatorError",
     "ForbiddenError",
+    "InvalidMediaError",
+    "InvalidReferenceError",
     "InvalidRequestError",
     "JobError",
     "JobNotFoundError",
@@ -48,9 +59,13 @@ __all__ = [
     "ProviderRejectedError",
     "ProviderTimeoutError",
     "ProviderUnavailableError",
+    "RetiredModelError",
     "StorageError",
     "Studio402Error",
     "UnknownModelError",
+    "UploadExpiredError",
+    "UploadNotFoundError",
+    "UploadStateError",
 ]
 
 
@@ -82,8 +97,9 @@ class InvalidRequestError(Studio402Error):
     code = "invalid_request"
     status = 400
 
-    def __init__(self, message: str | None = None, issues: list[dict[str, Any]] | None = None,
-                 **details: Any) -> None:
+    def __init__(
+        self, message: str | None = None, issues: list[dict[str, Any]] | None = None, **details: Any
+    ) -> None:
         super().__init__(message, **details)
         self.issues = issues or []
 
@@ -93,6 +109,52 @@ class UnknownModelError(InvalidRequestError):
 
     code = "unknown_model"
     status = 404
+
+
+class InvalidMediaError(InvalidRequestError):
+    """The image is not acceptable."""
+
+    code = "invalid_media"
+
+
+class BlockedAddressError(InvalidMediaError):
+    """The URL points at an address this server refuses to fetch from."""
+
+    code = "blocked_address"
+
+
+class InvalidReferenceError(InvalidRequestError):
+    """A reference image of the request is not acceptable; ``issues`` name each one."""
+
+    code = "invalid_reference"
+
+
+class RetiredModelError(Studio402Error):
+    """This model was retired upstream (``details["replacement"]`` names what to use)."""
+
+    code = "model_retired"
+    status = 410
+
+
+class UploadNotFoundError(Studio402Error):
+    """No such upload."""
+
+    code = "upload_not_found"
+    status = 404
+
+
+class UploadExpiredError(Studio402Error):
+    """The one-time upload URL has expired: pay for a new upload."""
+
+    code = "upload_expired"
+    status = 410
+
+
+class UploadStateError(Studio402Error):
+    """The upload is not in a state that allows this (already used, or not uploaded yet)."""
+
+    code = "upload_state"
+    status = 409
 
 
 class PaymentError(Studio402Error):
@@ -108,8 +170,9 @@ class PaymentRequiredError(PaymentError):
     code = "payment_required"
     status = 402
 
-    def __init__(self, message: str | None = None, reason: str | None = None,
-                 **details: Any) -> None:
+    def __init__(
+        self, message: str | None = None, reason: str | None = None, **details: Any
+    ) -> None:
         super().__init__(message, reason=reason, **details)
         self.reason = reason
 
@@ -142,8 +205,13 @@ class PaymentPendingError(PaymentError):
     status = 503
     retryable = True
 
-    def __init__(self, message: str | None = None, payment_id: str = "",
-                 retry_after_s: int = 5, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        payment_id: str = "",
+        retry_after_s: int = 5,
+        **details: Any,
+    ) -> None:
         super().__init__(message, **details)
         self.payment_id = payment_id
         self.retry_after_s = retry_after_s

@@ -1,37 +1,46 @@
-"""``POST /api/generate/{model}/{operation}``: quote with a 402, or take payment and make a job."""
+"""``POST /api/generate/{model}/{operation}``: quote with a 402, or take payment and make a job.
+
+Routes that take reference images (``edit``, ``i2v``, Veo's frames) quote from the body's shape
+alone; only a request carrying a payment has its images fetched, checked and stored, and that
+happens before the payment is verified or settled, so a bad reference is a 400 that costs
+nothing. Retired models keep their routes, which answer 410 whatever the body or payment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from x402.schemas import ResourceInfo
 
+from studio402.api.bodies import read_limited
 from studio402.api.challenge import payment_required
 from studio402.api.deps import ServicesDep, get_services
-from studio402.catalog import Operation, validate_body
-from studio402.errors import InvalidRequestError, PayloadTooLargeError, PaymentRequiredError
+from studio402.api.paywall import payment_of, take_payment
+from studio402.api.problems import problem
+from studio402.catalog import Model, Operation, validate_body
+from studio402.errors import InvalidRequestError, PaymentRequiredError
+from studio402.media.references import ReferenceResolver, build_resolver
 from studio402.payments.gate import PaidRequest
-from studio402.payments.x402 import (
-    PAYMENT_REQUIRED_HEADER,
-    PAYMENT_RESPONSE_HEADER,
-    PAYMENT_SIGNATURE_HEADER,
-    encode_receipt,
-)
 from studio402.services import Services
 
-EXPOSED_HEADERS = [
-    PAYMENT_REQUIRED_HEADER,
-    PAYMENT_RESPONSE_HEADER,
-    "Retry-After",
-    "X-Payment-Reference",
-]
 
-
-def build_router(operations: list[Operation]) -> APIRouter:
-    """One POST route per catalog operation, plus a catch-all naming the models that exist."""
+def build_router(
+    operations: list[Operation], retired: Sequence[tuple[Model, Operation]] = ()
+) -> APIRouter:
+    """One POST route per catalog operation, a 410 route per operation of a retired model, and
+    a catch-all naming the models that exist."""
     router = APIRouter(tags=["generate"])
+    for model, gone in retired:
+        router.add_api_route(
+            gone.path,
+            _retired_handler(model),
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            name=gone.type,
+            include_in_schema=False,
+            response_model=None,
+        )
     for operation in operations:
         router.add_api_route(
             operation.path,
@@ -50,6 +59,22 @@ def build_router(operations: list[Operation]) -> APIRouter:
     return router
 
 
+def _retired_handler(model: Model) -> Callable[[], Awaitable[Response]]:
+    async def handle() -> Response:
+        return problem(
+            410,
+            "model_retired",
+            model.retired_message(),
+            headers={"Cache-Control": "no-store"},
+            model=model.name,
+            retired=True,
+            replacement=model.replacement,
+        )
+
+    handle.__name__ = "retired_" + model.name.replace("-", "_").replace(".", "_")
+    return handle
+
+
 def _handler(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         return await _generate(request, await get_services(request), operation)
@@ -59,8 +84,10 @@ def _handler(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def _generate(request: Request, services: Services, operation: Operation) -> Response:
-    raw = await _read_body(request, services.settings.api.max_body_bytes)
-    header = request.headers.get(PAYMENT_SIGNATURE_HEADER)
+    takes_images = bool(operation.image_fields)
+    limit = services.settings.media.max_body_bytes if takes_images else None
+    raw = await read_limited(request, limit or services.settings.api.max_body_bytes)
+    payment = payment_of(request)
     resource = ResourceInfo(
         url=services.settings.resolved_public_url + operation.path,
         description=operation.description,
@@ -69,21 +96,42 @@ async def _generate(request: Request, services: Services, operation: Operation) 
     try:
         values = validate_body(operation, raw)
     except InvalidRequestError as exc:
-        if header:
+        if payment:
             raise  # 400 before any money moves
-        return payment_required(services, operation.max_price, resource, None, invalid=exc)
+        return payment_required(
+            services,
+            operation.max_price,
+            resource,
+            None,
+            invalid=exc,
+            body=raw,
+            operation=operation,
+        )
     amount = operation.price.amount(values)
-    if not header:
-        return payment_required(services, amount, resource, None)
+    if not payment:
+        return payment_required(services, amount, resource, None, body=raw, operation=operation)
     try:
-        paid = await services.gate.pay(
-            header,
-            PaidRequest(operation.path, operation.model, operation.name, values, amount),
-            idempotency_key=request.headers.get("Idempotency-Key"),
+        job_input = values
+        if takes_images:
+            if payment.protocol == "x402":
+                services.gate.precheck(payment.value, amount)
+            else:  # local checks only (HMAC, digest, expiry, binding): nothing is claimed
+                services.mpp.verify(payment.value, amount, operation.path, raw)
+            job_input = await _references(services).resolve(operation, values)
+        taken = await take_payment(
+            services,
+            request,
+            payment,
+            PaidRequest(operation.path, operation.model, operation.name, job_input, amount),
+            body=raw,
+            resource_url=resource.url,
         )
     except PaymentRequiredError as exc:
         settle = exc.details.get("settle")
-        return payment_required(services, amount, resource, exc, settle=settle)
+        return payment_required(
+            services, amount, resource, exc, settle=settle, body=raw, operation=operation
+        )
+    paid = taken.job
     if not paid.replayed:
         services.job_created()
     body = {
@@ -95,19 +143,9 @@ async def _generate(request: Request, services: Services, operation: Operation) 
     }
     return JSONResponse(
         body,
-        headers={
-            PAYMENT_RESPONSE_HEADER: encode_receipt(paid.settle),
-            "Cache-Control": "no-store",
-            "X-Payment-Reference": paid.payment_id,
-        },
+        headers={**taken.headers, "Cache-Control": "no-store"},
     )
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"request body exceeds {limit} bytes")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise PayloadTooLargeError(f"request body exceeds {limit} bytes")
-    return raw
+def _references(services: Services) -> ReferenceResolver:
+    return build_resolver(services.settings, services.store, services.signer, services.clock)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 from x402.http.utils import safe_base64_encode
@@ -18,6 +19,7 @@ from studio402.payments.x402 import PAYMENT_REQUIRED_HEADER
 SESSION_HEADER = "X-Session-Token"
 SESSION_EXPIRES_HEADER = "X-Session-Expires-At"
 STATEMENT = "Sign in to studio402 to read the jobs this wallet paid for"
+_URI_SAFE = "/%:@!$&'()*+,;=-._~"
 
 
 class SignInRequiredError(Studio402Error):
@@ -63,11 +65,18 @@ async def authenticate(request: Request, services: ServicesDep) -> Caller:
         address = await services.siwx.verify(proof)
         token, expires_at = services.sessions.issue(address)
         return Caller(address, token, expires_at)
-    resource = services.settings.resolved_public_url + request.url.path
+    resource = services.settings.resolved_public_url + _raw_path(request)
     if request.url.query:
-        resource += "?" + request.url.query
+        resource += "?" + quote(request.url.query, safe=_URI_SAFE + "?")
     raise SignInRequiredError(challenge_document(services.siwx.challenge(resource, STATEMENT),
                                                  resource))
+
+
+def _raw_path(request: Request) -> str:
+    """The request path percent-encoded as sent: a SIWX resource must be a valid URI."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+    return quote(path, safe=_URI_SAFE)
 
 
 def challenge_document(extension: dict[str, Any], resource: str) -> dict[str, Any]:

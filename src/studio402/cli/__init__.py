@@ -11,8 +11,8 @@ import logging
 import sys
 from typing import Any
 
-import click
 import typer
+from typer.core import TyperGroup
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -31,13 +31,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+class LazyGroup(TyperGroup):
+    """A typer group whose subcommands are imported on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
@@ -49,22 +49,31 @@ class LazyGroup(click.Group):
         single.command(cmd_name)(target)
         return typer.main.get_command(single)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, entry[2]) for name, entry in COMMANDS.items()])
 
 
-cli = LazyGroup(
+app = typer.Typer(
+    cls=LazyGroup,
     name="studio402",
     help="Pay-per-generation image and video API: serve it, run its dev chain, buy from it.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Pay-per-generation image and video API: serve it, run its dev chain, buy from it."""
 
 
 def main() -> None:
     """Console entry point: one line on error, exit 1."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        cli.main(prog_name="studio402", standalone_mode=True)
+        app()
     except Exception as exc:  # the CLI's top level: print one line, exit 1
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

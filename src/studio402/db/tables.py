@@ -70,6 +70,8 @@ payments = Table(
     Column("input_json", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # What the payment buys, created when it settles: "job" or "upload" (migration 0002).
+    Column("kind", String(16), nullable=False, default="job", server_default="job"),
     UniqueConstraint("network", "asset", "payer", "nonce", name="uq_payments_authorization"),
     Index("ix_payments_status_updated", "status", "updated_at"),
 )
@@ -104,4 +106,27 @@ siwx_nonces = Table(
     metadata,
     Column("nonce", String(128), primary_key=True),
     Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    # Set for a paid StableStudio-style upload slot; NULL for a native multipart upload.
+    Column("payment_id", String(40), ForeignKey("payments.id"), unique=True),
+    Column("payer", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("declared_type", String(64), nullable=False),
+    Column("declared_size", BigInteger),
+    Column("status", String(16), nullable=False),
+    Column("object_key", String(200)),
+    Column("content_type", String(64)),
+    Column("size_bytes", BigInteger),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("sha256", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_uploads_payer_created", "payer", "created_at"),
 )

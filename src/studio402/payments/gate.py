@@ -295,8 +295,8 @@ class PaymentGate:
             )
         if record.kind != kind:
             raise PaymentConflictError(
-                f"this authorization already paid for a {record.kind} ({record.id}); sign a "
-                "new authorization",
+                f"this authorization already paid for something else (kind {record.kind!r}, "
+                f"payment {record.id}); sign a new authorization",
                 payment_id=record.id,
             )
         loop = asyncio.get_running_loop()

@@ -19,15 +19,19 @@ def catalog() -> Catalog:
 @pytest.mark.parametrize(("size", "price"), [("1K", 134000), ("2K", 134000), ("4K", 240000)])
 def test_nano_banana_pro_price_table(catalog: Catalog, ratio: str, size: str, price: int) -> None:
     op = catalog.operation("nano-banana-pro", "generate")
-    values = validate_body(op, f'{{"prompt":"p","aspectRatio":"{ratio}","imageSize":"{size}"}}'
-                           .encode())
+    values = validate_body(
+        op, f'{{"prompt":"p","aspectRatio":"{ratio}","imageSize":"{size}"}}'.encode()
+    )
     assert op.price.amount(values) == price
 
 
 def test_defaults_are_filled_and_max_price_is_4k(catalog: Catalog) -> None:
     op = catalog.operation("nano-banana-pro", "generate")
     assert validate_body(op, b'{"prompt":"p"}') == {
-        "prompt": "p", "aspectRatio": "1:1", "imageSize": "1K"}
+        "prompt": "p",
+        "aspectRatio": "1:1",
+        "imageSize": "1K",
+    }
     assert op.max_price == 240000
     assert op.type == "nano-banana-pro-generate"
 
@@ -54,7 +58,7 @@ def test_invalid_bodies_name_each_field(catalog: Catalog, body: bytes, fields: s
 
 
 def test_unknown_model_and_operation(catalog: Catalog) -> None:
-    with pytest.raises(UnknownModelError, match="available: nano-banana-pro"):
+    with pytest.raises(UnknownModelError, match=r"available: .*nano-banana-pro"):
         catalog.operation("midjourney", "generate")
     with pytest.raises(UnknownModelError, match="has no operation 'upscale'"):
         catalog.operation("nano-banana-pro", "upscale")

@@ -1,0 +1,1 @@
+"""Untrusted media: SSRF-safe fetching, image inspection, reference images and uploads."""
