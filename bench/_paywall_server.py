@@ -57,10 +57,17 @@ def main() -> None:
     settings = Settings(
         data_dir=args.data_dir,
         api={"port": args.port},
-        chain={"embedded": False, "chain_id": 31337, "rpc_url": args.rpc,
-               "token_address": args.token},
-        payments={"pay_to": args.pay_to, "facilitator": "local",
-                  "facilitator_key": args.facilitator_key},
+        chain={
+            "embedded": False,
+            "chain_id": 31337,
+            "rpc_url": args.rpc,
+            "token_address": args.token,
+        },
+        payments={
+            "pay_to": args.pay_to,
+            "facilitator": "local",
+            "facilitator_key": args.facilitator_key,
+        },
     )
 
     async def factory(settings: Settings, catalog: Catalog) -> Services:

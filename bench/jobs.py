@@ -47,7 +47,7 @@ PAYER = Account.from_key(PAYER_KEY).address.lower()
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def db_url(data_dir: Path) -> str:
@@ -61,17 +61,32 @@ async def insert_jobs(data_dir: Path, n: int) -> list[str]:
     ids = []
     for i in range(n):
         now = datetime.now(UTC)
-        record, _ = await records.claim(engine, {
-            "id": new_payment_id(), "protocol": "x402", "network": "eip155:31337",
-            "asset": "0x" + "00" * 20, "payer": PAYER, "pay_to": "0x" + "11" * 20,
-            "amount_atomic": 134000, "nonce": "0x" + secrets.token_hex(32), "valid_before": 0,
-            "idempotency_key": None, "payload_sha256": "bench", "payload_json": "{}",
-            "requirements_json": "{}", "route": "/api/generate/nano-banana-pro/generate",
-            "model": "nano-banana-pro", "operation": "generate",
-            "input_json": json.dumps({"prompt": f"benchmark image {i}", "aspectRatio": "1:1",
-                                      "imageSize": "1K"}),
-            "created_at": now, "updated_at": now,
-        })
+        record, _ = await records.claim(
+            engine,
+            {
+                "id": new_payment_id(),
+                "protocol": "x402",
+                "network": "eip155:31337",
+                "asset": "0x" + "00" * 20,
+                "payer": PAYER,
+                "pay_to": "0x" + "11" * 20,
+                "amount_atomic": 134000,
+                "nonce": "0x" + secrets.token_hex(32),
+                "valid_before": 0,
+                "idempotency_key": None,
+                "payload_sha256": "bench",
+                "payload_json": "{}",
+                "requirements_json": "{}",
+                "route": "/api/generate/nano-banana-pro/generate",
+                "model": "nano-banana-pro",
+                "operation": "generate",
+                "input_json": json.dumps(
+                    {"prompt": f"benchmark image {i}", "aspectRatio": "1:1", "imageSize": "1K"}
+                ),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
         ids.append(await records.settle_with_job(engine, record, "0x" + "ab" * 32, "{}", now))
     await engine.dispose()
     return ids
@@ -80,21 +95,32 @@ async def insert_jobs(data_dir: Path, n: int) -> list[str]:
 async def count_complete(data_dir: Path) -> int:
     engine = create_engine(db_url(data_dir))
     async with engine.connect() as conn:
-        done = (await conn.execute(select(func.count()).select_from(jobs)
-                                   .where(jobs.c.status == "complete"))).scalar_one()
+        done = (
+            await conn.execute(
+                select(func.count()).select_from(jobs).where(jobs.c.status == "complete")
+            )
+        ).scalar_one()
     await engine.dispose()
     return int(done)
 
 
 def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "STUDIO402_DATA_DIR": str(data_dir),
-            "STUDIO402_CHAIN__PERSIST_STATE": "false", **extra}
+    return {
+        **os.environ,
+        "STUDIO402_DATA_DIR": str(data_dir),
+        "STUDIO402_CHAIN__PERSIST_STATE": "false",
+        **extra,
+    }
 
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], health: str | None = None) -> Iterator[None]:
-    proc = subprocess.Popen([sys.executable, "-m", "studio402.cli", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio402.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         if health:
             deadline = time.monotonic() + 60
@@ -114,13 +140,14 @@ def process(args: list[str], env: dict[str, str], health: str | None = None) -> 
 
 
 async def wait_all_complete(data_dir: Path, n: int, since: float) -> float:
-    while await count_complete(data_dir) < n:
+    while await count_complete(data_dir) < n:  # noqa: ASYNC110 - watching another process
         await asyncio.sleep(0.05)
     return time.perf_counter() - since
 
 
-async def drive(n: int, concurrency: int, send: Callable[[int], Awaitable[int]]
-                ) -> tuple[float, list[float], dict[int, int]]:
+async def drive(
+    n: int, concurrency: int, send: Callable[[int], Awaitable[int]]
+) -> tuple[float, list[float], dict[int, int]]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     counter = iter(range(n))
@@ -138,13 +165,16 @@ async def drive(n: int, concurrency: int, send: Callable[[int], Awaitable[int]]
 
 
 def show(label: str, rps: float, lat: list[float], statuses: dict[int, int]) -> None:
-    print(f"  {label:<34} {rps:8.0f} req/s   p50 {1000 * percentile(lat, .5):7.2f} ms   "
-          f"p99 {1000 * percentile(lat, .99):7.2f} ms   {statuses}")
+    print(
+        f"  {label:<34} {rps:8.0f} req/s   p50 {1000 * percentile(lat, 0.5):7.2f} ms   "
+        f"p99 {1000 * percentile(lat, 0.99):7.2f} ms   {statuses}"
+    )
 
 
 async def poll_rates(url: str, job_id: str, n: int) -> None:
     poll = f"{url}/api/jobs/{job_id}"
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=128)) as http:
+
         async def challenge(_: int) -> str:
             async with http.get(poll) as response:
                 document = json.loads(base64.b64decode(response.headers["PAYMENT-REQUIRED"]))
@@ -180,36 +210,49 @@ async def visibility(url: str, data_dir: Path, rounds: int) -> None:
             [job_id] = await insert_jobs(data_dir, 1)
             poll = f"{url}/api/jobs/{job_id}"
             if token is None:
-                challenge = json.loads(base64.b64decode(
-                    (await http.get(poll)).headers["PAYMENT-REQUIRED"]))
-                first = await http.get(poll, headers={"SIGN-IN-WITH-X": sign_in_with_x(
-                    challenge["extensions"]["sign-in-with-x"], PAYER_KEY)})
+                challenge = json.loads(
+                    base64.b64decode((await http.get(poll)).headers["PAYMENT-REQUIRED"])
+                )
+                first = await http.get(
+                    poll,
+                    headers={
+                        "SIGN-IN-WITH-X": sign_in_with_x(
+                            challenge["extensions"]["sign-in-with-x"], PAYER_KEY
+                        )
+                    },
+                )
                 token = first.headers["X-Session-Token"]
             auth = {"Authorization": f"Bearer {token}"}
 
-            async def long_poll(poll: str = poll) -> float:
+            async def long_poll(poll: str = poll, auth: dict[str, str] = auth) -> float:
                 while True:
                     document = (await http.get(poll, params={"wait": 30}, headers=auth)).json()
                     if document["status"] == "complete":
-                        return time.time() - datetime.fromisoformat(
-                            document["updatedAt"]).timestamp()
+                        return (
+                            time.time() - datetime.fromisoformat(document["updatedAt"]).timestamp()
+                        )
 
-            async def every_3s(poll: str = poll) -> float:
+            async def every_3s(poll: str = poll, auth: dict[str, str] = auth) -> float:
                 await asyncio.sleep(secrets.randbelow(3000) / 1000)
                 while True:
                     document = (await http.get(poll, headers=auth)).json()
                     if document["status"] == "complete":
-                        return time.time() - datetime.fromisoformat(
-                            document["updatedAt"]).timestamp()
+                        return (
+                            time.time() - datetime.fromisoformat(document["updatedAt"]).timestamp()
+                        )
                     await asyncio.sleep(3)
 
             lag_long, lag_interval = await asyncio.gather(long_poll(), every_3s())
             long_lags.append(lag_long)
             interval_lags.append(lag_interval)
-    print(f"  long-poll (?wait=30)        median {1000 * statistics.median(long_lags):7.1f} ms   "
-          f"max {1000 * max(long_lags):7.1f} ms   ({rounds} jobs)")
-    print(f"  polling every 3 s           median {1000 * statistics.median(interval_lags):7.1f} ms"
-          f"   max {1000 * max(interval_lags):7.1f} ms")
+    print(
+        f"  long-poll (?wait=30)        median {1000 * statistics.median(long_lags):7.1f} ms   "
+        f"max {1000 * max(long_lags):7.1f} ms   ({rounds} jobs)"
+    )
+    print(
+        f"  polling every 3 s           median {1000 * statistics.median(interval_lags):7.1f} ms"
+        f"   max {1000 * max(interval_lags):7.1f} ms"
+    )
 
 
 def main() -> None:
@@ -227,8 +270,10 @@ def main() -> None:
         started = time.perf_counter()
         with process(["serve", "--port", str(port)], env_for(data_dir), url + "/health"):
             elapsed = asyncio.run(wait_all_complete(data_dir, args.jobs, started))
-            print(f"  serve with in-process worker   {args.jobs / elapsed:6.1f} jobs/s "
-                  f"({args.jobs} jobs in {elapsed:.1f} s, start-up included)")
+            print(
+                f"  serve with in-process worker   {args.jobs / elapsed:6.1f} jobs/s "
+                f"({args.jobs} jobs in {elapsed:.1f} s, start-up included)"
+            )
             job_ids = asyncio.run(insert_jobs(data_dir, 0))
             del job_ids
         asyncio.run(insert_jobs(data_dir, args.jobs))
@@ -236,8 +281,10 @@ def main() -> None:
         started = time.perf_counter()
         with process(["worker"], worker_env), process(["worker"], worker_env):
             elapsed = asyncio.run(wait_all_complete(data_dir, 2 * args.jobs, started))
-        print(f"  2 `studio402 worker` processes {args.jobs / elapsed:6.1f} jobs/s "
-              f"({args.jobs} jobs in {elapsed:.1f} s, start-up included)")
+        print(
+            f"  2 `studio402 worker` processes {args.jobs / elapsed:6.1f} jobs/s "
+            f"({args.jobs} jobs in {elapsed:.1f} s, start-up included)"
+        )
 
         with process(["serve", "--port", str(port)], env_for(data_dir), url + "/health"):
             [job_id] = asyncio.run(insert_jobs(data_dir, 1))

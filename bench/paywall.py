@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def drive(
@@ -68,12 +67,26 @@ async def drive(
 def server(variant: str, chain: RunningDevChain, data_dir: Path) -> Iterator[str]:
     port = free_port()
     info = chain.info
-    process = subprocess.Popen([
-        sys.executable, str(HERE / "_paywall_server.py"), "--variant", variant,
-        "--port", str(port), "--data-dir", str(data_dir), "--rpc", info.rpc_url,
-        "--token", info.token_address, "--pay-to", info.pay_to_address,
-        "--facilitator-key", chain.keys.facilitator,
-    ])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "_paywall_server.py"),
+            "--variant",
+            variant,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--rpc",
+            info.rpc_url,
+            "--token",
+            info.token_address,
+            "--pay-to",
+            info.pay_to_address,
+            "--facilitator-key",
+            chain.keys.facilitator,
+        ]
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -94,20 +107,26 @@ def server(variant: str, chain: RunningDevChain, data_dir: Path) -> Iterator[str
 
 def presign(info: DevChainInfo, keys: list[str], n: int) -> list[str]:
     rail = Rail(info.network, info.token_address, info.pay_to_address, "USD Coin", "2", 300)
-    required = PaymentRequired(x402_version=2, resource=ResourceInfo(url="http://bench" + ROUTE),
-                               accepts=[rail.requirements(PRICE)])
+    required = PaymentRequired(
+        x402_version=2,
+        resource=ResourceInfo(url="http://bench" + ROUTE),
+        accepts=[rail.requirements(PRICE)],
+    )
     clients = []
     for key in keys:
         client = x402ClientSync()
         register_exact_evm_client(client, Account.from_key(key), networks=info.network)
         client.set_spend_controls({"allowed_assets": True})
         clients.append(client)
-    return [encode_payment_signature_header(clients[i % len(clients)].create_payment_payload(
-        required)) for i in range(n)]
+    return [
+        encode_payment_signature_header(clients[i % len(clients)].create_payment_payload(required))
+        for i in range(n)
+    ]
 
 
-def sender(session: aiohttp.ClientSession, url: str, headers: list[dict[str, str]] | None = None
-           ) -> Callable[[int], Awaitable[int]]:
+def sender(
+    session: aiohttp.ClientSession, url: str, headers: list[dict[str, str]] | None = None
+) -> Callable[[int], Awaitable[int]]:
     """POST the benchmark body to ``url``, the i-th request with ``headers[i]``."""
 
     async def send(i: int) -> int:
@@ -120,8 +139,9 @@ def sender(session: aiohttp.ClientSession, url: str, headers: list[dict[str, str
 
 def session() -> aiohttp.ClientSession:
     # httpx's pool caps a single client near 270 req/s here, below what the server does.
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64),
-                                 timeout=aiohttp.ClientTimeout(total=120))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=64), timeout=aiohttp.ClientTimeout(total=120)
+    )
 
 
 async def challenge_rates(url: str, n: int) -> None:
@@ -130,21 +150,25 @@ async def challenge_rates(url: str, n: int) -> None:
             await drive(200, 32, sender(http, url + path))  # warm-up
             rps, lat, statuses = await drive(n, 32, sender(http, url + path))
             assert set(statuses) == {402}, statuses
-            print(f"  {label:<22} {rps:8.0f} req/s   p50 {1000 * percentile(lat, .5):6.2f} ms"
-                  f"   p99 {1000 * percentile(lat, .99):6.2f} ms")
+            print(
+                f"  {label:<22} {rps:8.0f} req/s   p50 {1000 * percentile(lat, 0.5):6.2f} ms"
+                f"   p99 {1000 * percentile(lat, 0.99):6.2f} ms"
+            )
 
 
 async def paid_rates(url: str, chain: RunningDevChain, keys: list[str], per_payer: int) -> None:
     async with session() as http:
         for concurrency in (1, 8, 32):
             n = max(40, per_payer * concurrency)
-            headers = [{"PAYMENT-SIGNATURE": h}
-                       for h in presign(chain.info, keys[:concurrency], n)]
+            headers = [{"PAYMENT-SIGNATURE": h} for h in presign(chain.info, keys[:concurrency], n)]
             rps, lat, statuses = await drive(n, concurrency, sender(http, url + ROUTE, headers))
             ok = statuses.get(200, 0)
-            print(f"  {concurrency:>2} payers  {rps:8.1f} paid req/s   p50 "
-                  f"{1000 * percentile(lat, .5):7.1f} ms   p99 {1000 * percentile(lat, .99):7.1f} ms"
-                  f"   ({ok}/{n} paid, statuses {statuses})")
+            print(
+                f"  {concurrency:>2} payers  {rps:8.1f} paid req/s   p50 "
+                f"{1000 * percentile(lat, 0.5):7.1f} ms   "
+                f"p99 {1000 * percentile(lat, 0.99):7.1f} ms"
+                f"   ({ok}/{n} paid, statuses {statuses})"
+            )
 
 
 def main() -> None:
@@ -156,8 +180,10 @@ def main() -> None:
         keys = ["0x" + bytes(Account.create().key).hex() for _ in range(32)]
         for key in keys:
             mint(chain.info, Account.from_key(key).address, 10**12)
-        for variant, label in (("studio402", "studio402 local facilitator"),
-                               ("sdk", "x402 SDK stock facilitator (FacilitatorWeb3Signer)")):
+        for variant, label in (
+            ("studio402", "studio402 local facilitator"),
+            ("sdk", "x402 SDK stock facilitator (FacilitatorWeb3Signer)"),
+        ):
             with server(variant, chain, Path(tmp) / variant) as url:
                 print(f"\n{label}")
                 if variant == "studio402":

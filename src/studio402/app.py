@@ -51,8 +51,12 @@ def create_app(
     ``services_factory`` builds them (benchmarks swap in another facilitator there).
     """
     settings = settings or (services.settings if services else Settings())
-    catalog = services.catalog if services else Catalog.load(
-        max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
+    catalog = (
+        services.catalog
+        if services
+        else Catalog.load(
+            max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
+        )
     )
 
     @asynccontextmanager

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from studio402.services import Services
 
-_URL_FIELDS = (("imageKey", "imageUrl"), ("videoKey", "videoUrl"),
-               ("thumbnailKey", "thumbnailUrl"))
+_URL_FIELDS = (("imageKey", "imageUrl"), ("videoKey", "videoUrl"), ("thumbnailKey", "thumbnailUrl"))
 # Stored name -> public name. The upstream cost stays private to the operator.
-_PASSED_THROUGH = {"contentType": "contentType", "width": "width", "height": "height",
-                   "durationS": "durationSeconds"}
+_PASSED_THROUGH = {
+    "contentType": "contentType",
+    "width": "width",
+    "height": "height",
+    "durationS": "durationSeconds",
+}
 
 
 async def result_url(services: Services, key: str) -> str:

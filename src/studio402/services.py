@@ -85,8 +85,9 @@ class Services:
 
     def worker(self, worker_id: str | None = None) -> Worker:
         """A worker over this server's queue, providers and store."""
-        return build_worker(self.settings, self.queue, self.providers, self.store, self.clock,
-                            worker_id)
+        return build_worker(
+            self.settings, self.queue, self.providers, self.store, self.clock, worker_id
+        )
 
     async def _sweep_forever(self) -> None:
         storage = self.settings.storage
@@ -98,10 +99,8 @@ class Services:
                 await self.nonces.purge_expired(now)
             except Exception:
                 logger.exception("sweep failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), storage.sweep_interval_s)
-            except TimeoutError:
-                pass
 
     @property
     def nonces(self) -> SqlNonceStore:
@@ -243,8 +242,9 @@ def provider_registry(
 
 def open_store(settings: Settings) -> ObjectStore:
     """The object store the settings name."""
-    return ObjectStore.from_url(settings.resolved_storage_url,
-                                options=settings.storage.options or None)
+    return ObjectStore.from_url(
+        settings.resolved_storage_url, options=settings.storage.options or None
+    )
 
 
 def build_worker(
@@ -297,9 +297,13 @@ async def open_worker_runtime(settings: Settings, *, clock: Clock | None = None)
         max_prompt_chars=settings.api.max_prompt_chars, overrides=settings.catalog
     )
     store = open_store(settings)
-    worker = build_worker(settings, JobQueue(engine, clock),
-                          provider_registry(catalog, settings, references=store.get, clock=clock),
-                          store, clock)
+    worker = build_worker(
+        settings,
+        JobQueue(engine, clock),
+        provider_registry(catalog, settings, references=store.get, clock=clock),
+        store,
+        clock,
+    )
     return WorkerRuntime(worker, engine)
 
 

@@ -20,7 +20,7 @@ from studio402.providers.config import ProvidersSettings
 
 BASE_MAINNET_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
 DEV_CHAIN_IDS = frozenset({31337, 1337})
-DEV_SECRET = "dev-insecure-secret-change-me"
+DEV_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused by the production profile
 
 
 class Profile(StrEnum):
@@ -41,8 +41,8 @@ class ChainSettings(BaseModel):
         True, description="Keep the embedded chain's state across restarts."
     )
     token_address: str = ""
-    token_name: str = "USD Coin"
-    token_version: str = "2"
+    token_name: str = "USD Coin"  # noqa: S105 - an EIP-712 domain name, not a secret
+    token_version: str = "2"  # noqa: S105 - an EIP-712 domain version
     token_decimals: int = 6
 
 

@@ -1,4 +1,4 @@
-"""The golden path on the real server: official x402 client pays, our SIWX signer polls, download."""
+"""The golden path on the real server: the official x402 client pays, our SIWX signer polls."""
 
 from __future__ import annotations
 
@@ -18,21 +18,24 @@ from .conftest import DevServer
 
 async def test_pay_poll_and_download_on_the_dev_profile(dev_server: DevServer) -> None:
     chain = dev_server.chain
-    client = official_x402_client(dev_server.keys["payer"], str(chain["network"]),
-                                  str(chain["token_address"]), 1_000_000)
+    client = official_x402_client(
+        dev_server.keys["payer"], str(chain["network"]), str(chain["token_address"]), 1_000_000
+    )
     async with x402HttpxClient(client, timeout=30) as http:
-        paid = await http.post(dev_server.url + "/api/generate/nano-banana-pro/generate",
-                               json={"prompt": "an orange tabby", "aspectRatio": "9:16"})
+        paid = await http.post(
+            dev_server.url + "/api/generate/nano-banana-pro/generate",
+            json={"prompt": "an orange tabby", "aspectRatio": "9:16"},
+        )
     assert paid.status_code == 200, paid.text
     receipt = json.loads(base64.b64decode(paid.headers["PAYMENT-RESPONSE"]))
     assert receipt["success"] and receipt["transaction"]
     poll_url = paid.json()["pollUrl"]
 
     async with httpx.AsyncClient(timeout=60) as http:
-        challenge = json.loads(base64.b64decode(
-            (await http.get(poll_url)).headers["PAYMENT-REQUIRED"]))
-        header = sign_in_with_x(challenge["extensions"]["sign-in-with-x"],
-                                dev_server.keys["payer"])
+        challenge = json.loads(
+            base64.b64decode((await http.get(poll_url)).headers["PAYMENT-REQUIRED"])
+        )
+        header = sign_in_with_x(challenge["extensions"]["sign-in-with-x"], dev_server.keys["payer"])
         first = await http.get(poll_url, headers={"SIGN-IN-WITH-X": header})
         assert first.status_code == 200
         auth = {"Authorization": "Bearer " + first.headers["X-Session-Token"]}

@@ -51,8 +51,9 @@ async def job_events(job_id: str, caller: CallerDep, services: ServicesDep) -> S
     if caller.session_token and caller.session_expires_at:
         headers["X-Session-Token"] = caller.session_token
         headers["X-Session-Expires-At"] = caller.session_expires_at.isoformat()
-    return StreamingResponse(_events(services, view), media_type="text/event-stream",
-                             headers=headers)
+    return StreamingResponse(
+        _events(services, view), media_type="text/event-stream", headers=headers
+    )
 
 
 async def _events(services: Services, view: JobView) -> AsyncIterator[str]:
@@ -123,5 +124,3 @@ async def job_document(services: Services, view: JobView) -> dict[str, Any]:
             "network": payment.network,
         },
     }
-
-

@@ -65,20 +65,24 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             return problem(
-                404, "not_found",
+                404,
+                "not_found",
                 f"no route {request.method} {request.url.path}; see /openapi.json and /llms.txt",
                 discovery=["/openapi.json", "/llms.txt"],
             )
         if exc.status_code == 405:
-            return problem(405, "method_not_allowed", f"{request.method} is not allowed here",
-                           headers=dict(exc.headers or {}))
+            return problem(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here",
+                headers=dict(exc.headers or {}),
+            )
         return problem(exc.status_code, "http_error", str(exc.detail))
 
     async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         issues = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
         return problem(400, "invalid_request", "invalid request parameters", issues=issues)
 
@@ -86,8 +90,9 @@ def install(app: FastAPI) -> None:
         from studio402.api.wallet import SignInRequiredError, challenge_headers
 
         assert isinstance(exc, SignInRequiredError)
-        return JSONResponse(exc.challenge, status_code=402,
-                            headers=challenge_headers(exc.challenge))
+        return JSONResponse(
+            exc.challenge, status_code=402, headers=challenge_headers(exc.challenge)
+        )
 
     from studio402.api.wallet import SignInRequiredError
 

@@ -121,7 +121,12 @@ async def create_upload(request: Request, services: ServicesDep) -> Response:
         )
     except PaymentRequiredError as exc:
         return payment_required(
-            services, amount, resource, exc, settle=exc.details.get("settle"), body=raw,
+            services,
+            amount,
+            resource,
+            exc,
+            settle=exc.details.get("settle"),
+            body=raw,
             bazaar=_bazaar(services),
         )
     upload = await uploads.get(services.engine, taken.job.job_id)
@@ -195,8 +200,12 @@ async def confirm_upload(
 def _bazaar(services: Services) -> dict[str, Any]:
     """The x402 ``bazaar`` extension of ``POST /api/upload``: body schema, example, answer."""
     public = services.settings.resolved_public_url
-    answer = {"success": True, "uploadId": "upl_example", "method": "PUT",
-              "uploadUrl": f"{public}{UPLOAD_PATH}/upl_example?token=..."}
+    answer = {
+        "success": True,
+        "uploadId": "upl_example",
+        "method": "PUT",
+        "uploadUrl": f"{public}{UPLOAD_PATH}/upl_example?token=...",
+    }
     example = {"filename": "reference.png", "contentType": "image/png", "size": 524288}
     return discovery_extension(example, UploadCreate.model_json_schema(), answer, UPLOAD_SLOT)
 

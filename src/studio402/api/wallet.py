@@ -68,8 +68,9 @@ async def authenticate(request: Request, services: ServicesDep) -> Caller:
     resource = services.settings.resolved_public_url + _raw_path(request)
     if request.url.query:
         resource += "?" + quote(request.url.query, safe=_URI_SAFE + "?")
-    raise SignInRequiredError(challenge_document(services.siwx.challenge(resource, STATEMENT),
-                                                 resource))
+    raise SignInRequiredError(
+        challenge_document(services.siwx.challenge(resource, STATEMENT), resource)
+    )
 
 
 def _raw_path(request: Request) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from studio402.chain.wiring import dev_chain_dir
 from studio402.services import Services
 
-_SNIPPET = '''\
+_SNIPPET = """\
 # Pay for one image with the official x402 Python client (pip install "x402[evm,httpx]==2.25.0"):
 import asyncio, json
 from eth_account import Account
@@ -28,7 +28,7 @@ async def main():
         print(r.status_code, r.json())
 
 asyncio.run(main())
-'''
+"""
 
 
 async def print_dev_banner(services: Services) -> None:
@@ -51,7 +51,7 @@ async def print_dev_banner(services: Services) -> None:
         usd = Decimal(balance).scaleb(-settings.chain.token_decimals)
         lines.append(f"  dev payer  {payer} holds {usd:f} USDC ({balance} atomic units)")
     lines += ["", _SNIPPET.format(keys=keys, network=rail.network, asset=rail.asset, url=url)]
-    print("\n".join(lines), flush=True)  # noqa: T201
+    print("\n".join(lines), flush=True)
 
 
 def _payer_address(services: Services) -> str | None:

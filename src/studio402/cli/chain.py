@@ -17,8 +17,9 @@ def chain(
     data_dir: DataDir = None,
     port: Annotated[int, typer.Option(help="RPC port on 127.0.0.1 (0 = any free port).")] = 8545,
     chain_id: Annotated[int, typer.Option(help="Chain id; 31337 unless testing a client.")] = 31337,
-    state: Annotated[bool, typer.Option("--state/--no-state",
-                                        help="Keep chain state across restarts.")] = True,
+    state: Annotated[
+        bool, typer.Option("--state/--no-state", help="Keep chain state across restarts.")
+    ] = True,
 ) -> None:
     """Start anvil, deploy the token, fund the dev wallets, and serve until interrupted."""
     settings = settings_from(data_dir)

@@ -42,16 +42,20 @@ async def _run(settings: Settings) -> None:
         ready.set_result(services)
 
     started = time.perf_counter()
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(settings, on_ready=on_ready), host=settings.api.host, port=settings.api.port,
-        log_level="warning",
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, on_ready=on_ready),
+            host=settings.api.host,
+            port=settings.api.port,
+            log_level="warning",
+        )
+    )
     serving: asyncio.Future[Any] = asyncio.ensure_future(_serve(server))
     try:
         await asyncio.wait([ready, serving], timeout=120, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
             raise RuntimeError("the server did not start; see the log above")
-        while not server.started and not serving.done():
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.01)
         _step("server, worker and local chain up", started)
         await _pay_once(ready.result())
@@ -90,15 +94,21 @@ async def _pay_once(services: Services) -> None:
         started = time.perf_counter()
         challenge = await http.get(job["pollUrl"])
         extension = _siwx_extension(challenge)
-        polled = await http.get(job["pollUrl"],
-                                headers={"SIGN-IN-WITH-X": sign_in_with_x(extension, key)})
+        polled = await http.get(
+            job["pollUrl"], headers={"SIGN-IN-WITH-X": sign_in_with_x(extension, key)}
+        )
         token = polled.headers["X-Session-Token"]
         _step(f"signed in with SIWX (status {polled.json()['status']})", started)
         started = time.perf_counter()
         document = polled.json()
         while document["status"] not in ("complete", "failed"):
-            document = (await http.get(job["pollUrl"], params={"wait": 30},
-                                       headers={"Authorization": f"Bearer {token}"})).json()
+            document = (
+                await http.get(
+                    job["pollUrl"],
+                    params={"wait": 30},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            ).json()
         _step(f"job {document['status']} (long-poll with session token)", started)
         if document["status"] != "complete":
             raise RuntimeError(f"job failed: {document['error']}")

@@ -11,15 +11,20 @@ from studio402.settings import Settings
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where the database, files and dev chain live.",
-                 envvar="STUDIO402_DATA_DIR", show_envvar=False),
+    typer.Option(
+        "--data-dir",
+        help="Where the database, files and dev chain live.",
+        envvar="STUDIO402_DATA_DIR",
+        show_envvar=False,
+    ),
 ]
 Host = Annotated[str | None, typer.Option(help="Interface to bind.")]
 Port = Annotated[int | None, typer.Option(help="Port to bind.")]
 
 
-def settings_from(data_dir: Path | None = None, host: str | None = None,
-                  port: int | None = None) -> Settings:
+def settings_from(
+    data_dir: Path | None = None, host: str | None = None, port: int | None = None
+) -> Settings:
     """Settings from the environment and config file, overridden by command-line options."""
     overrides: dict[str, Any] = {}
     if data_dir is not None:

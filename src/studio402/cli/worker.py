@@ -29,8 +29,10 @@ async def _run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runtime.stop.set)
-    print(f"worker {runtime.worker.worker_id}: {settings.worker.concurrency} jobs at a time",
-          flush=True)
+    print(
+        f"worker {runtime.worker.worker_id}: {settings.worker.concurrency} jobs at a time",
+        flush=True,
+    )
     try:
         await runtime.worker.run(runtime.stop)
     finally:

@@ -25,8 +25,9 @@ class Misbehaviour:
     settle_mode: str = "normal"  # normal | pending_500 | bad_gateway | slow
     verify_mode: str = "normal"  # normal | bad_gateway
     delay_s: float = 0.0
-    calls: dict[str, int] = field(default_factory=lambda: {"verify": 0, "settle": 0,
-                                                           "supported": 0})
+    calls: dict[str, int] = field(
+        default_factory=lambda: {"verify": 0, "settle": 0, "supported": 0}
+    )
     authorization_seen: list[str] = field(default_factory=list)
 
 
@@ -37,8 +38,10 @@ def build_fake_facilitator(inner: Facilitator, misbehaviour: Misbehaviour) -> Fa
     async def parse(request: Request) -> tuple[PaymentPayload, PaymentRequirements]:
         misbehaviour.authorization_seen.append(request.headers.get("authorization", ""))
         body: dict[str, Any] = await request.json()
-        return (PaymentPayload.model_validate(body["paymentPayload"]),
-                PaymentRequirements.model_validate(body["paymentRequirements"]))
+        return (
+            PaymentPayload.model_validate(body["paymentPayload"]),
+            PaymentRequirements.model_validate(body["paymentRequirements"]),
+        )
 
     @app.post("/verify")
     async def verify(request: Request) -> Response:
@@ -60,10 +63,15 @@ def build_fake_facilitator(inner: Facilitator, misbehaviour: Misbehaviour) -> Fa
             await asyncio.sleep(misbehaviour.delay_s)
         result = await inner.settle(payload, requirements)
         if mode == "pending_500":
-            pending = SettleResponse(success=False, error_reason="settlement_pending",
-                                     transaction=result.transaction, network=result.network)
-            return JSONResponse(pending.model_dump(by_alias=True, exclude_none=True),
-                                status_code=500)
+            pending = SettleResponse(
+                success=False,
+                error_reason="settlement_pending",
+                transaction=result.transaction,
+                network=result.network,
+            )
+            return JSONResponse(
+                pending.model_dump(by_alias=True, exclude_none=True), status_code=500
+            )
         return JSONResponse(result.model_dump(by_alias=True, exclude_none=True))
 
     @app.get("/supported")

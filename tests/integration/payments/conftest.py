@@ -21,10 +21,18 @@ def chain_settings(devchain: RunningDevChain, data_dir: Path) -> Settings:
     info = devchain.info
     return Settings(
         data_dir=data_dir,
-        chain={"embedded": False, "chain_id": info.chain_id, "rpc_url": info.rpc_url,
-               "token_address": info.token_address},
-        payments={"pay_to": info.pay_to_address, "facilitator": "local",
-                  "facilitator_key": devchain.keys.facilitator, "facilitator_timeout_s": 10},
+        chain={
+            "embedded": False,
+            "chain_id": info.chain_id,
+            "rpc_url": info.rpc_url,
+            "token_address": info.token_address,
+        },
+        payments={
+            "pay_to": info.pay_to_address,
+            "facilitator": "local",
+            "facilitator_key": devchain.keys.facilitator,
+            "facilitator_timeout_s": 10,
+        },
     )
 
 
@@ -40,13 +48,18 @@ class PaidApp:
         info = self.devchain.info
         data = "0x70a08231" + address.lower().removeprefix("0x").rjust(64, "0")
         with JsonRpc(info.rpc_url) as rpc:
-            return int(rpc.call("eth_call", [{"to": info.token_address, "data": data}, "latest"]),
-                       16)
+            return int(
+                rpc.call("eth_call", [{"to": info.token_address, "data": data}, "latest"]), 16
+            )
 
     def facilitator_nonce(self) -> int:
         with JsonRpc(self.devchain.info.rpc_url) as rpc:
-            return int(rpc.call("eth_getTransactionCount",
-                                [self.devchain.info.facilitator_address, "latest"]), 16)
+            return int(
+                rpc.call(
+                    "eth_getTransactionCount", [self.devchain.info.facilitator_address, "latest"]
+                ),
+                16,
+            )
 
 
 @pytest.fixture
@@ -55,8 +68,9 @@ async def paid_app(devchain: RunningDevChain, tmp_path: Path) -> AsyncIterator[P
     app = create_app(services=services)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                          base_url="http://127.0.0.1:8402") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8402"
+        ) as http,
     ):
         yield PaidApp(services, http, devchain)
     await services.aclose()

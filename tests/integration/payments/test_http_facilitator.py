@@ -19,14 +19,19 @@ from studio402.payments.records import PaymentStatus
 from studio402.payments.x402 import Rail, decode_payment
 from studio402.services import build_services
 from studio402.testing.chain import RunningDevChain
-from studio402.testing.payments import sign_payment
 from studio402.testing.fake_facilitator import Misbehaviour, build_fake_facilitator
+from studio402.testing.payments import sign_payment
 from studio402.testing.server import serve_in_thread
 
 from .conftest import chain_settings
 
-REQUEST = PaidRequest("/api/generate/nano-banana-pro/generate", "nano-banana-pro", "generate",
-                      {"prompt": "p", "aspectRatio": "1:1", "imageSize": "1K"}, 134000)
+REQUEST = PaidRequest(
+    "/api/generate/nano-banana-pro/generate",
+    "nano-banana-pro",
+    "generate",
+    {"prompt": "p", "aspectRatio": "1:1", "imageSize": "1K"},
+    134000,
+)
 
 
 @pytest.fixture
@@ -37,8 +42,9 @@ def misbehaviour() -> Misbehaviour:
 @pytest.fixture
 def facilitator_url(devchain: RunningDevChain, misbehaviour: Misbehaviour) -> Iterator[str]:
     info = devchain.info
-    inner = LocalFacilitator(rpc_url=info.rpc_url, chain_id=info.chain_id,
-                             private_key=devchain.keys.facilitator)
+    inner = LocalFacilitator(
+        rpc_url=info.rpc_url, chain_id=info.chain_id, private_key=devchain.keys.facilitator
+    )
     with serve_in_thread(build_fake_facilitator(inner, misbehaviour)) as url:
         yield url
 
@@ -56,6 +62,7 @@ async def test_verify_settle_and_supported_over_http(
     devchain: RunningDevChain, facilitator_url: str, misbehaviour: Misbehaviour
 ) -> None:
     async with httpx.AsyncClient() as http:
+
         async def bearer(method: str, path: str) -> dict[str, str]:
             return {"Authorization": f"Bearer token-for-{method}-{path}"}
 
@@ -78,7 +85,8 @@ async def test_settlement_pending_with_http_500_is_parsed_not_dropped(
     misbehaviour.settle_mode = "pending_500"
     async with httpx.AsyncClient() as http:
         result = await HttpFacilitator(facilitator_url, http).settle(
-            signed(devchain), rail(devchain).requirements(134000))
+            signed(devchain), rail(devchain).requirements(134000)
+        )
     assert (result.success, result.error_reason) == (False, "settlement_pending")
     assert result.transaction.startswith("0x")
 

@@ -155,8 +155,12 @@ async def test_verify_then_settle_moves_exact_amount(
     assert await balance(facilitator, chain, info.payer_address) == before[0] - PRICE
     assert await balance(facilitator, chain, info.pay_to_address) == before[1] + PRICE
     nonce = nonce_of(payload)
-    assert await facilitator.reader.authorization_state(info.token_address, info.payer_address, nonce)
-    found = await facilitator.reader.find_authorization_tx(info.token_address, info.payer_address, nonce)
+    assert await facilitator.reader.authorization_state(
+        info.token_address, info.payer_address, nonce
+    )
+    found = await facilitator.reader.find_authorization_tx(
+        info.token_address, info.payer_address, nonce
+    )
     assert found == result.transaction
     assert await facilitator.reader.transfer_succeeded(
         result.transaction, info.token_address, info.payer_address, info.pay_to_address, PRICE
@@ -396,7 +400,9 @@ async def test_receipt_timeout_is_settlement_pending_then_seen_on_chain(
             result = await fac.settle(payload, req)
             assert (result.success, result.error_reason) == (False, ERR_SETTLEMENT_PENDING)
             assert result.transaction
-            assert not await fac.reader.authorization_state(info.token_address, info.payer_address, nonce)
+            assert not await fac.reader.authorization_state(
+                info.token_address, info.payer_address, nonce
+            )
             assert (
                 await fac.reader.transfer_succeeded(
                     result.transaction,

@@ -34,8 +34,9 @@ PRICE = 134000
 
 def payer_client(app: PaidApp, key: str | None = None) -> Any:
     info = app.devchain.info
-    return official_x402_client(key or app.devchain.keys.payer, info.network,
-                                info.token_address, 1_000_000)
+    return official_x402_client(
+        key or app.devchain.keys.payer, info.network, info.token_address, 1_000_000
+    )
 
 
 async def job_count(app: PaidApp) -> int:
@@ -48,8 +49,9 @@ async def test_official_client_pays_and_balances_move_by_exactly_the_price(
 ) -> None:
     info = paid_app.devchain.info
     before = (paid_app.balance(info.payer_address), paid_app.balance(info.pay_to_address))
-    transport = x402AsyncTransport(payer_client(paid_app),
-                                   transport=httpx.ASGITransport(app=_asgi(paid_app)))
+    transport = x402AsyncTransport(
+        payer_client(paid_app), transport=httpx.ASGITransport(app=_asgi(paid_app))
+    )
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8402") as http:
         response = await http.post(ROUTE, json=BODY)
     assert response.status_code == 200, response.text
@@ -65,10 +67,12 @@ async def test_concurrent_replays_of_one_signature_make_one_settlement(paid_app:
     info = paid_app.devchain.info
     header = await _signed_header(paid_app)
     pay_to_before = paid_app.balance(info.pay_to_address)
-    responses = await asyncio.gather(*(
-        paid_app.http.post(ROUTE, json=BODY, headers={"PAYMENT-SIGNATURE": header})
-        for _ in range(20)
-    ))
+    responses = await asyncio.gather(
+        *(
+            paid_app.http.post(ROUTE, json=BODY, headers={"PAYMENT-SIGNATURE": header})
+            for _ in range(20)
+        )
+    )
     assert {r.status_code for r in responses} == {200}
     assert len({r.json()["jobId"] for r in responses}) == 1
     again = await paid_app.http.post(ROUTE, json=BODY, headers={"PAYMENT-SIGNATURE": header})
@@ -139,8 +143,12 @@ def _crafted_header(app: PaidApp, case: str) -> str:
         key = "0x" + bytes(Account.create().key).hex()
     payer = Account.from_key(key).address
     accepted: dict[str, Any] = {
-        "scheme": "exact", "network": info.network, "asset": info.token_address,
-        "amount": str(PRICE), "payTo": info.pay_to_address, "maxTimeoutSeconds": 300,
+        "scheme": "exact",
+        "network": info.network,
+        "asset": info.token_address,
+        "amount": str(PRICE),
+        "payTo": info.pay_to_address,
+        "maxTimeoutSeconds": 300,
         "extra": {"name": "USD Coin", "version": "2"},
     }
     value, to, valid_before = PRICE, info.pay_to_address, int(time.time()) + 300
@@ -170,8 +178,12 @@ def _crafted_header(app: PaidApp, case: str) -> str:
         "payload": {
             "signature": "0x" + signature.hex(),
             "authorization": {
-                "from": payer, "to": to, "value": str(value), "validAfter": "0",
-                "validBefore": str(message["validBefore"]), "nonce": "0x" + message["nonce"].hex(),
+                "from": payer,
+                "to": to,
+                "value": str(value),
+                "validAfter": "0",
+                "validBefore": str(message["validBefore"]),
+                "nonce": "0x" + message["nonce"].hex(),
             },
         },
     }

@@ -20,8 +20,13 @@ from studio402.testing.payments import sign_payment
 
 from .conftest import PaidApp, chain_settings
 
-REQUEST = PaidRequest("/api/generate/nano-banana-pro/generate", "nano-banana-pro", "generate",
-                      {"prompt": "p", "aspectRatio": "1:1", "imageSize": "1K"}, 134000)
+REQUEST = PaidRequest(
+    "/api/generate/nano-banana-pro/generate",
+    "nano-banana-pro",
+    "generate",
+    {"prompt": "p", "aspectRatio": "1:1", "imageSize": "1K"},
+    134000,
+)
 
 
 class HangingSettle:
@@ -67,16 +72,22 @@ async def test_unknown_outcome_is_pending_then_reconciled_exactly_once(
     view = _app(services, devchain)
     info = devchain.info
     before = view.balance(info.pay_to_address)
-    gate = PaymentGate(services.engine, broken(services.facilitator), services.rail,  # type: ignore[arg-type]
-                       SystemClock(), facilitator_timeout_s=5)
+    gate = PaymentGate(
+        services.engine,
+        broken(services.facilitator),
+        services.rail,  # type: ignore[arg-type]
+        SystemClock(),
+        facilitator_timeout_s=5,
+    )
     header = await _header(services, devchain)
     with pytest.raises(PaymentPendingError) as caught:
         await gate.pay(header, REQUEST)
     record = await records.get(services.engine, caught.value.payment_id)
     assert record.status is PaymentStatus.PENDING
 
-    reconciler = Reconciler(services.engine, services.facilitator, services.chain.reader,
-                            SystemClock(), stale_after_s=0)
+    reconciler = Reconciler(
+        services.engine, services.facilitator, services.chain.reader, SystemClock(), stale_after_s=0
+    )
     assert await reconciler.run_once() == 1
     record = await records.get(services.engine, record.id)
     assert record.status is PaymentStatus.SETTLED and record.tx_hash
@@ -106,8 +117,9 @@ async def test_crash_before_settle_is_marked_failed_and_moves_no_money(
     gate = Gate(services.engine, CrashAfterClaim(), services.rail, SystemClock())  # type: ignore[arg-type]
     with pytest.raises(ProcessDiedError):
         await gate.pay(header, REQUEST)
-    reconciler = Reconciler(services.engine, services.facilitator, services.chain.reader,
-                            SystemClock(), stale_after_s=0)
+    reconciler = Reconciler(
+        services.engine, services.facilitator, services.chain.reader, SystemClock(), stale_after_s=0
+    )
     assert await reconciler.run_once() == 1
     assert await records.unresolved_before(services.engine, SystemClock().now()) == []
     paid = await services.gate.pay(header, REQUEST)  # the same signature can still be used
@@ -119,19 +131,23 @@ async def test_authorization_cancelled_by_payer_is_failed(
 ) -> None:
     view = _app(services, devchain)
     header = await _header(services, devchain)
-    gate = PaymentGate(services.engine, HangingSettle(services.facilitator), services.rail,  # type: ignore[arg-type]
-                       SystemClock())
+    gate = PaymentGate(
+        services.engine,
+        HangingSettle(services.facilitator),
+        services.rail,  # type: ignore[arg-type]
+        SystemClock(),
+    )
     with pytest.raises(PaymentPendingError) as caught:
         await gate.pay(header, REQUEST)
     record = await records.get(services.engine, caught.value.payment_id)
     _cancel_authorization(devchain, record.nonce)
     before = view.balance(devchain.info.pay_to_address)
-    reconciler = Reconciler(services.engine, services.facilitator, services.chain.reader,
-                            SystemClock(), stale_after_s=0)
+    reconciler = Reconciler(
+        services.engine, services.facilitator, services.chain.reader, SystemClock(), stale_after_s=0
+    )
     assert await reconciler.run_once() == 1
     record = await records.get(services.engine, record.id)
-    assert (record.status, record.error_reason) == (PaymentStatus.FAILED,
-                                                    "authorization_canceled")
+    assert (record.status, record.error_reason) == (PaymentStatus.FAILED, "authorization_canceled")
     assert view.balance(devchain.info.pay_to_address) == before
 
 
@@ -144,17 +160,26 @@ def _cancel_authorization(devchain: RunningDevChain, nonce: str) -> None:
     from studio402.testing.chain import transfer_authorization_typed_data
 
     info, keys = devchain.info, devchain.keys
-    typed = transfer_authorization_typed_data(info, payer=info.payer_address, to=info.payer_address,
-                                              value=0)
+    typed = transfer_authorization_typed_data(
+        info, payer=info.payer_address, to=info.payer_address, value=0
+    )
     typed["types"]["CancelAuthorization"] = [
-        {"name": "authorizer", "type": "address"}, {"name": "nonce", "type": "bytes32"}]
+        {"name": "authorizer", "type": "address"},
+        {"name": "nonce", "type": "bytes32"},
+    ]
     del typed["types"]["TransferWithAuthorization"]
     typed["primaryType"] = "CancelAuthorization"
     typed["message"] = {"authorizer": info.payer_address, "nonce": bytes.fromhex(nonce[2:])}
     signed = Account.sign_typed_data(keys.payer, full_message=typed)
-    data = encode_call("cancelAuthorization(address,bytes32,uint8,bytes32,bytes32)",
-                       info.payer_address, bytes.fromhex(nonce[2:]), signed.v,
-                       signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+    data = encode_call(
+        "cancelAuthorization(address,bytes32,uint8,bytes32,bytes32)",
+        info.payer_address,
+        bytes.fromhex(nonce[2:]),
+        signed.v,
+        signed.r.to_bytes(32, "big"),
+        signed.s.to_bytes(32, "big"),
+    )
     with devchain.rpc() as rpc:
-        send_and_wait(rpc, Account.from_key(keys.deployer), info.chain_id,
-                      to=info.token_address, data=data)
+        send_and_wait(
+            rpc, Account.from_key(keys.deployer), info.chain_id, to=info.token_address, data=data
+        )

@@ -21,8 +21,7 @@ def challenge(response: httpx.Response) -> dict[str, Any]:
     return decoded
 
 
-@pytest.mark.parametrize(("size", "amount"), [("1K", "134000"), ("2K", "134000"),
-                                              ("4K", "240000")])
+@pytest.mark.parametrize(("size", "amount"), [("1K", "134000"), ("2K", "134000"), ("4K", "240000")])
 async def test_unpaid_valid_body_is_quoted_exactly(
     client: httpx.AsyncClient, size: str, amount: str
 ) -> None:
@@ -51,8 +50,9 @@ async def test_unpaid_valid_body_is_quoted_exactly(
 async def test_unpaid_absent_or_invalid_body_quotes_the_maximum(
     client: httpx.AsyncClient, content: bytes
 ) -> None:
-    response = await client.post(ROUTE, content=content,
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        ROUTE, content=content, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 402
     assert challenge(response)["accepts"][0]["amount"] == "240000"
     assert response.json()["issues"]
@@ -62,7 +62,8 @@ async def test_paid_invalid_body_is_400_and_moves_no_money(
     client: httpx.AsyncClient, facilitator: ScriptedFacilitator, sign: Callable[..., str]
 ) -> None:
     response = await client.post(
-        ROUTE, json={"prompt": "x", "aspectRatio": "7:3", "colour": "red"},
+        ROUTE,
+        json={"prompt": "x", "aspectRatio": "7:3", "colour": "red"},
         headers={"PAYMENT-SIGNATURE": sign(134000)},
     )
     assert response.status_code == 400
@@ -99,8 +100,9 @@ async def test_replayed_header_over_http_names_the_same_job(
 async def test_underpayment_gets_a_fresh_402_with_the_reason(
     client: httpx.AsyncClient, facilitator: ScriptedFacilitator, sign: Callable[..., str]
 ) -> None:
-    response = await client.post(ROUTE, json={**BODY, "imageSize": "4K"},
-                                 headers={"PAYMENT-SIGNATURE": sign(134000)})
+    response = await client.post(
+        ROUTE, json={**BODY, "imageSize": "4K"}, headers={"PAYMENT-SIGNATURE": sign(134000)}
+    )
     assert response.status_code == 402
     required = challenge(response)
     assert required["error"] == "invalid_exact_evm_payload_authorization_value_mismatch"
@@ -134,15 +136,17 @@ async def test_unknown_model_is_404_naming_the_models(client: httpx.AsyncClient)
 async def test_huge_prompt_is_named_in_the_issues(
     client: httpx.AsyncClient, sign: Callable[..., str]
 ) -> None:
-    response = await client.post(ROUTE, json={"prompt": "x" * 9000},
-                                 headers={"PAYMENT-SIGNATURE": sign(134000)})
+    response = await client.post(
+        ROUTE, json={"prompt": "x" * 9000}, headers={"PAYMENT-SIGNATURE": sign(134000)}
+    )
     assert response.status_code == 400
     assert response.json()["issues"][0]["field"] == "prompt"
 
 
 async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
-    response = await client.post(ROUTE, content=b"{" + b" " * 1_100_000 + b"}",
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        ROUTE, content=b"{" + b" " * 1_100_000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 

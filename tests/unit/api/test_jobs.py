@@ -1,4 +1,4 @@
-"""Job routes: SIWX challenge and proofs, ownership, session tokens, long-poll, SSE, list, delete."""
+"""Job routes: SIWX challenges and proofs, ownership, sessions, long-poll, SSE, list, delete."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ async def challenge(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
     return extension
 
 
-async def signed_get(client: httpx.AsyncClient, path: str, key: str = PAYER_KEY,
-                     **params: Any) -> httpx.Response:
+async def signed_get(
+    client: httpx.AsyncClient, path: str, key: str = PAYER_KEY, **params: Any
+) -> httpx.Response:
     extension = await challenge(client, path)
     header = sign_in_with_x(extension, key)
     return await client.get(path, headers={"SIGN-IN-WITH-X": header}, params=params)
@@ -87,7 +88,9 @@ async def test_other_wallet_gets_403_and_unknown_job_404(
     assert (await signed_get(client, "/api/jobs/cnotajob0000000000000000")).status_code == 404
 
 
-async def test_replayed_proof_is_refused(client: httpx.AsyncClient, sign: Callable[..., str]) -> None:
+async def test_replayed_proof_is_refused(
+    client: httpx.AsyncClient, sign: Callable[..., str]
+) -> None:
     job_id = await pay(client, sign)
     header = sign_in_with_x(await challenge(client, f"/api/jobs/{job_id}"), PAYER_KEY)
     first = await client.get(f"/api/jobs/{job_id}", headers={"SIGN-IN-WITH-X": header})
@@ -103,7 +106,9 @@ async def test_session_token_replaces_signing_each_poll(
     signed = await signed_get(client, f"/api/jobs/{job_id}")
     token = signed.headers["X-Session-Token"]
     for _ in range(3):
-        again = await client.get(f"/api/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"})
+        again = await client.get(
+            f"/api/jobs/{job_id}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert again.status_code == 200
     bad = await client.get(f"/api/jobs/{job_id}", headers={"Authorization": f"Bearer {token}x"})
     assert (bad.status_code, bad.json()["code"]) == (401, "session_invalid")
@@ -131,8 +136,9 @@ async def test_events_stream_ends_with_completion(
     events: list[dict[str, Any]] = []
 
     async def read() -> None:
-        async with client.stream("GET", f"/api/jobs/{job_id}/events",
-                                 headers={"Authorization": f"Bearer {token}"}) as stream:
+        async with client.stream(
+            "GET", f"/api/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"}
+        ) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
             async for line in stream.aiter_lines():
                 if line.startswith("data: "):
@@ -158,8 +164,11 @@ async def test_list_pages_through_the_callers_jobs_only(
     token = first.headers["X-Session-Token"]
     page = first.json()
     assert [j["id"] for j in page["jobs"]] == ids[::-1][:2]
-    second = await client.get("/api/jobs", params={"limit": 2, "cursor": page["nextCursor"]},
-                              headers={"Authorization": f"Bearer {token}"})
+    second = await client.get(
+        "/api/jobs",
+        params={"limit": 2, "cursor": page["nextCursor"]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert [j["id"] for j in second.json()["jobs"]] == [ids[0]]
     assert second.json()["nextCursor"] is None
 
@@ -173,14 +182,15 @@ async def test_only_failed_jobs_can_be_deleted(
     refused = await client.delete(f"/api/jobs/{job_id}", headers=auth)
     assert (refused.status_code, refused.json()["code"]) == (409, "job_not_deletable")
     [claimed] = await services.queue.claim("w", 30)
-    await services.queue.fail(job_id, "w", {"code": "content_refused", "message": "no",
-                                            "retryable": False})
+    await services.queue.fail(
+        job_id, "w", {"code": "content_refused", "message": "no", "retryable": False}
+    )
     assert (await client.delete(f"/api/jobs/{job_id}", headers=auth)).status_code == 200
     assert (await client.get(f"/api/jobs/{job_id}", headers=auth)).status_code == 404
     del claimed
 
 
-@pytest.mark.parametrize("header", ["%%%", base64.b64encode(b"{}").decode(), "{\"a\":1}"])
+@pytest.mark.parametrize("header", ["%%%", base64.b64encode(b"{}").decode(), '{"a":1}'])
 async def test_malformed_proof_is_refused(
     client: httpx.AsyncClient, sign: Callable[..., str], header: str
 ) -> None:

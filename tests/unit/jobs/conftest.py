@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from studio402.clock import FrozenClock
 from studio402.db.engine import create_engine
 from studio402.db.migrate import upgrade
-
 from tests.databases import BACKENDS, database_url
 
 

@@ -56,8 +56,9 @@ def engine(any_engine: AsyncEngine) -> AsyncEngine:
 
 @pytest.fixture
 def gate(engine: AsyncEngine, facilitator: ScriptedFacilitator, rail: Rail) -> PaymentGate:
-    return PaymentGate(engine, facilitator, rail, SystemClock(), facilitator_timeout_s=0.5,
-                       replay_wait_s=2.0)
+    return PaymentGate(
+        engine, facilitator, rail, SystemClock(), facilitator_timeout_s=0.5, replay_wait_s=2.0
+    )
 
 
 @pytest.fixture

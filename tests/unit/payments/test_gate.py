@@ -35,8 +35,11 @@ async def count(engine: AsyncEngine, table: object) -> int:
 
 
 async def test_paid_request_settles_then_creates_one_job(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     paid = await gate.pay(sign(), request_1k)
     assert not paid.replayed
@@ -55,8 +58,11 @@ async def test_paid_request_settles_then_creates_one_job(
 
 
 async def test_replayed_signature_returns_same_job_without_settling_again(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     header = sign()
     first = await gate.pay(header, request_1k)
@@ -68,8 +74,11 @@ async def test_replayed_signature_returns_same_job_without_settling_again(
 
 
 async def test_twenty_concurrent_replays_yield_one_settlement_and_one_job(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.settle_delay_s = 0.05
     header = sign()
@@ -82,8 +91,11 @@ async def test_twenty_concurrent_replays_yield_one_settlement_and_one_job(
 
 
 async def test_refused_verification_answers_reason_and_settles_nothing(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.verify_script = lambda p, r: VerifyResponse(
         is_valid=False, invalid_reason="invalid_exact_evm_insufficient_balance"
@@ -99,8 +111,11 @@ async def test_refused_verification_answers_reason_and_settles_nothing(
 
 
 async def test_failed_payment_can_be_retried_with_the_same_signature(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     header = sign()
     facilitator.verify_script = lambda p, r: VerifyResponse(
@@ -119,13 +134,22 @@ async def test_failed_payment_can_be_retried_with_the_same_signature(
     ("amount", "pay_to", "reason"),
     [
         (100000, None, "invalid_exact_evm_payload_authorization_value_mismatch"),
-        (134000, "0x2222222222222222222222222222222222222222",
-         "invalid_exact_evm_payload_recipient_mismatch"),
+        (
+            134000,
+            "0x2222222222222222222222222222222222222222",
+            "invalid_exact_evm_payload_recipient_mismatch",
+        ),
     ],
 )
 async def test_wrong_amount_or_recipient_is_refused_before_the_ledger(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine, amount: int, pay_to: str | None, reason: str,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
+    amount: int,
+    pay_to: str | None,
+    reason: str,
 ) -> None:
     with pytest.raises(PaymentRequiredError) as caught:
         await gate.pay(sign(amount, pay_to=pay_to), request_1k)
@@ -136,9 +160,14 @@ async def test_wrong_amount_or_recipient_is_refused_before_the_ledger(
 
 @pytest.mark.parametrize(
     "header",
-    ["not base64 at all!!", base64.b64encode(b"[1,2]").decode(),
-     base64.b64encode(b'{"x402Version":2}').decode(),
-     base64.b64encode(b'{"x402Version":1,"scheme":"exact","network":"base","payload":{}}').decode()],
+    [
+        "not base64 at all!!",
+        base64.b64encode(b"[1,2]").decode(),
+        base64.b64encode(b'{"x402Version":2}').decode(),
+        base64.b64encode(
+            b'{"x402Version":1,"scheme":"exact","network":"base","payload":{}}'
+        ).decode(),
+    ],
 )
 async def test_malformed_headers_are_rejected_without_side_effects(
     gate: PaymentGate, request_1k: PaidRequest, engine: AsyncEngine, header: str
@@ -149,8 +178,11 @@ async def test_malformed_headers_are_rejected_without_side_effects(
 
 
 async def test_settlement_timeout_is_pending_never_a_new_402(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.settle_delay_s = 5  # beyond the gate's 0.5 s facilitator timeout
     header = sign()
@@ -165,8 +197,11 @@ async def test_settlement_timeout_is_pending_never_a_new_402(
 
 
 async def test_settlement_pending_answer_keeps_the_transaction_hash(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.settle_script = lambda p, r: SettleResponse(
         success=False, error_reason="settlement_pending", transaction="0xabc", network=r.network
@@ -178,8 +213,11 @@ async def test_settlement_pending_answer_keeps_the_transaction_hash(
 
 
 async def test_definitive_settle_failure_is_refused_and_recorded(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.settle_script = lambda p, r: SettleResponse(
         success=False, error_reason="transaction_failed", transaction="0xdead", network=r.network
@@ -192,8 +230,11 @@ async def test_definitive_settle_failure_is_refused_and_recorded(
 
 
 async def test_facilitator_outage_during_verify_is_503_and_retryable(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, engine: AsyncEngine,
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    engine: AsyncEngine,
 ) -> None:
     facilitator.verify_error = FacilitatorError("down")
     header = sign()
@@ -214,7 +255,9 @@ async def test_idempotency_key_reused_for_another_payment_is_a_conflict(
 
 
 async def test_replay_waits_for_the_in_flight_claim(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
     request_1k: PaidRequest,
 ) -> None:
     facilitator.settle_delay_s = 0.3
@@ -226,11 +269,15 @@ async def test_replay_waits_for_the_in_flight_claim(
 
 
 async def test_replay_of_slow_payment_gets_pending_after_wait(
-    engine: AsyncEngine, facilitator: ScriptedFacilitator, sign: Callable[..., str],
-    request_1k: PaidRequest, gate: PaymentGate,
+    engine: AsyncEngine,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
+    request_1k: PaidRequest,
+    gate: PaymentGate,
 ) -> None:
-    impatient = PaymentGate(engine, facilitator, gate.rail, SystemClock(),
-                            facilitator_timeout_s=5, replay_wait_s=0.1)
+    impatient = PaymentGate(
+        engine, facilitator, gate.rail, SystemClock(), facilitator_timeout_s=5, replay_wait_s=0.1
+    )
     facilitator.settle_delay_s = 1.0
     header = sign()
     first = asyncio.create_task(impatient.pay(header, request_1k))
@@ -241,7 +288,9 @@ async def test_replay_of_slow_payment_gets_pending_after_wait(
 
 
 async def test_rpc_outage_reported_as_bad_signature_is_503_not_402(
-    gate: PaymentGate, facilitator: ScriptedFacilitator, sign: Callable[..., str],
+    gate: PaymentGate,
+    facilitator: ScriptedFacilitator,
+    sign: Callable[..., str],
     request_1k: PaidRequest,
 ) -> None:
     facilitator.verify_script = lambda p, r: VerifyResponse(

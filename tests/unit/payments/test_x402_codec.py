@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from x402.http.utils import decode_payment_required_header
+from x402.schemas import ResourceInfo
 
 from studio402.errors import MalformedPaymentError
 from studio402.payments.x402 import (
@@ -18,7 +19,6 @@ from studio402.payments.x402 import (
     idempotency_key_of,
     payload_digest,
 )
-from x402.schemas import ResourceInfo
 
 
 def b64(value: object) -> str:
