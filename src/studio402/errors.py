@@ -10,7 +10,9 @@ Every error carries a stable snake_case ``code``, the HTTP ``status`` the API an
     │   ├── PayloadTooLargeError    a body over the size limit (413)
     │   ├── InvalidMediaError       an image we refuse: not an image, too big, too many pixels (400)
     │   │   └── BlockedAddressError a reference URL pointing at a refused address (400)
-    │   └── InvalidReferenceError   a reference image of a request, named by field and index (400)
+    │   ├── InvalidReferenceError   a reference image of a request, named by field and index (400)
+    │   └── UnsupportedOptionsError the upstream cannot run these options, refused unpaid (400)
+    ├── ModelUnavailableError       no upstream configured for the model here (503)
     ├── RetiredModelError           a model retired upstream: 410 naming its replacement
     ├── UploadNotFoundError         no such upload (404)
     ├── UploadExpiredError          the one-time upload URL expired (410)
@@ -50,6 +52,7 @@ __all__ = [
     "JobError",
     "JobNotFoundError",
     "MalformedPaymentError",
+    "ModelUnavailableError",
     "PayloadTooLargeError",
     "PaymentConflictError",
     "PaymentError",
@@ -63,6 +66,7 @@ __all__ = [
     "StorageError",
     "Studio402Error",
     "UnknownModelError",
+    "UnsupportedOptionsError",
     "UploadExpiredError",
     "UploadNotFoundError",
     "UploadStateError",
@@ -127,6 +131,20 @@ class InvalidReferenceError(InvalidRequestError):
     """A reference image of the request is not acceptable; ``issues`` name each one."""
 
     code = "invalid_reference"
+
+
+class UnsupportedOptionsError(InvalidRequestError):
+    """The upstream model cannot run this combination of options."""
+
+    code = "unsupported_options"
+    status = 400
+
+
+class ModelUnavailableError(Studio402Error):
+    """This server cannot run the model right now (no upstream configured)."""
+
+    code = "model_unavailable"
+    status = 503
 
 
 class RetiredModelError(Studio402Error):

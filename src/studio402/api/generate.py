@@ -107,6 +107,7 @@ async def _generate(request: Request, services: Services, operation: Operation) 
             body=raw,
             operation=operation,
         )
+    services.providers.check(operation.model, operation.name, values)
     amount = operation.price.amount(values)
     if not payment:
         return payment_required(services, amount, resource, None, body=raw, operation=operation)

@@ -26,6 +26,7 @@ __all__ = ["endpoint_for", "fal_input"]
 _SUFFIXES = {"t2v": "text-to-video", "i2v": "image-to-video", "generate": "text-to-video"}
 _WAN_RATIOS = frozenset({"16:9", "9:16", "1:1", "4:3", "3:4"})
 _WAN_TIERS = {720: "720p", 1080: "1080p"}
+_SEEDANCE_RESOLUTIONS = ("480p", "720p")
 _WAN_RENAMES = {
     "negativePrompt": "negative_prompt",
     "audioUrl": "audio_url",
@@ -72,9 +73,23 @@ def fal_input(request: GenerationRequest, references: Sequence[Reference]) -> di
     return body
 
 
+def check_input(upstream_model: str, operation: str, data: dict[str, Any]) -> None:
+    """Raise :class:`UnsupportedRequestError` for options fal cannot run (before any payment)."""
+    endpoint_for(upstream_model, operation)
+    prompt = str(data.get("prompt", ""))
+    if "seedance" in upstream_model:
+        _seedance(data, prompt)
+    elif "wan" in upstream_model:
+        _wan(data, prompt)
+
+
 def _seedance(data: dict[str, Any], prompt: str) -> dict[str, Any]:
     if data.get("upscaleResolution"):
         raise UnsupportedRequestError("fal's Seedance endpoints have no upscaleResolution")
+    if data.get("outputResolution") not in (None, *_SEEDANCE_RESOLUTIONS):
+        raise UnsupportedRequestError(
+            f"fal's Seedance endpoints render only {', '.join(_SEEDANCE_RESOLUTIONS)}"
+        )
     body: dict[str, Any] = {"prompt": prompt}
     pairs = (
         ("duration", "duration"),

@@ -26,7 +26,7 @@ import httpx
 
 from studio402.clock import Clock, SystemClock
 from studio402.errors import ProviderError, ProviderRejectedError
-from studio402.providers._fal_inputs import endpoint_for, fal_input
+from studio402.providers._fal_inputs import check_input, endpoint_for, fal_input
 from studio402.providers._rest import call_json, error_message
 from studio402.providers._upstream import (
     PollPolicy,
@@ -87,6 +87,10 @@ class FalProvider:
     @property
     def _headers(self) -> dict[str, str]:
         return {"authorization": f"Key {self._api_key}", "accept": "application/json"}
+
+    def check(self, operation: str, upstream_model: str, values: dict[str, Any]) -> None:
+        """Refuse options fal cannot run, before the request is paid for."""
+        check_input(upstream_model, operation, values)
 
     async def submit(self, request: GenerationRequest) -> Submission:
         """Queue the generation and return a handle to poll.

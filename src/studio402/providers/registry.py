@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from studio402.catalog import Catalog
-from studio402.errors import ConfigError
-from studio402.providers.base import Provider
+from studio402.errors import ConfigError, ModelUnavailableError, UnsupportedOptionsError
+from studio402.providers.base import Provider, UnsupportedRequestError
 
 __all__ = ["ProviderRegistry", "Route"]
 
@@ -86,6 +87,26 @@ class ProviderRegistry:
         if provider is None:
             raise ConfigError(f"no provider named {name!r}; registered: {', '.join(self.names)}")
         return provider
+
+    def check(self, model: str, operation: str, values: dict[str, Any]) -> None:
+        """Refuse, before any payment, a request this server cannot run.
+
+        Raises:
+            ModelUnavailableError: the model's vendor has no key configured here.
+            UnsupportedOptionsError: the provider cannot run these options.
+        """
+        provider, upstream_model = self.resolve(model)
+        if provider.name == "unconfigured":
+            raise ModelUnavailableError(
+                f"model {model!r} is not available on this server (no upstream configured)"
+            )
+        check = getattr(provider, "check", None)
+        if check is None:
+            return
+        try:
+            check(operation, upstream_model, values)
+        except UnsupportedRequestError as exc:
+            raise UnsupportedOptionsError(exc.message) from exc
 
     def route(self, model: str) -> Route | None:
         """The route of ``model`` as configured (None when it has none)."""
