@@ -175,8 +175,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paid-per-payer", type=int, default=12)
     parser.add_argument("--challenges", type=int, default=3000)
+    parser.add_argument(
+        "--block-time",
+        type=float,
+        default=0.0,
+        help="anvil interval mining in seconds (default: automine, one block per transaction)",
+    )
     args = parser.parse_args()
-    with running_devchain() as chain, tempfile.TemporaryDirectory() as tmp:
+    anvil_args = ("--block-time", str(args.block_time)) if args.block_time else ()
+    mining = f"a block every {args.block_time:g} s" if args.block_time else "automine"
+    print(f"local chain: anvil, {mining}")
+    with running_devchain(anvil_args=anvil_args) as chain, tempfile.TemporaryDirectory() as tmp:
         keys = ["0x" + bytes(Account.create().key).hex() for _ in range(32)]
         for key in keys:
             mint(chain.info, Account.from_key(key).address, 10**12)

@@ -190,19 +190,25 @@ def start_devchain(
     persist_state: bool = True,
     anvil_binary: Path | None = None,
     payer_mint_atomic: int = DEFAULT_PAYER_MINT_ATOMIC,
+    anvil_args: tuple[str, ...] = (),
 ) -> tuple[Anvil, DevChainInfo]:
     """Start anvil for ``data_dir`` and return it (running; the caller stops it) with its info.
 
     With ``persist_state`` the chain lives in ``<data_dir>/anvil-state-<chain id>.json`` and a
     restart reuses the recorded token and balances; otherwise every start is a fresh chain.
-    ``payer_mint_atomic`` USDC is minted to the payer when the token is deployed.
+    ``payer_mint_atomic`` USDC is minted to the payer when the token is deployed; ``anvil_args``
+    are passed through (e.g. ``("--block-time", "0.1")`` for interval mining).
     Raises :class:`ConfigError` (no anvil binary) or :class:`ChainError`.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     keys = load_or_create_dev_keys(data_dir)
     state_path = _state_path(data_dir, chain_id) if persist_state else None
     anvil = Anvil(
-        find_anvil_binary(anvil_binary), chain_id=chain_id, port=port, state_path=state_path
+        find_anvil_binary(anvil_binary),
+        chain_id=chain_id,
+        port=port,
+        state_path=state_path,
+        extra_args=anvil_args,
     )
     anvil.start()
     try:

@@ -65,6 +65,7 @@ def running_devchain(
     chain_id: int = 31337,
     persist_state: bool = False,
     anvil_binary: Path | None = None,
+    anvil_args: tuple[str, ...] = (),
 ) -> Iterator[RunningDevChain]:
     """Start a devchain (in a fresh temporary directory unless ``data_dir`` is given), yield it,
     and always stop anvil afterwards."""
@@ -75,6 +76,7 @@ def running_devchain(
             chain_id=chain_id,
             persist_state=persist_state,
             anvil_binary=anvil_binary or anvil_binary_from_environ(),
+            anvil_args=anvil_args,
         )
         try:
             yield RunningDevChain(anvil, info, load_dev_keys(directory), directory)
