@@ -57,6 +57,7 @@ def main() -> None:
     settings = Settings(
         data_dir=args.data_dir,
         api={"port": args.port},
+        worker={"in_process": False},
         chain={
             "embedded": False,
             "chain_id": 31337,

@@ -116,14 +116,16 @@ class MppMethod:
         self.ttl_s = ttl_s
         self.max_validity_s = max_validity_s
         self._key = secret.hex()
+        self._currency = to_checksum_address(rail.asset)
+        self._recipient = to_checksum_address(rail.pay_to)
 
     def request(self, amount_atomic: int, route: str, http_method: str = "POST") -> dict[str, Any]:
         """The ``evm/charge`` request a challenge for ``route`` at ``amount_atomic`` carries."""
         return {
             "_mppx_scope": route_scope(route, http_method),
             "amount": str(amount_atomic),
-            "currency": to_checksum_address(self.rail.asset),
-            "recipient": to_checksum_address(self.rail.pay_to),
+            "currency": self._currency,
+            "recipient": self._recipient,
             "methodDetails": {
                 "chainId": self.chain_id,
                 "credentialTypes": [CREDENTIAL_TYPE],
