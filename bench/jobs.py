@@ -45,6 +45,14 @@ PAYER_KEY = "0x" + secrets.token_hex(32)
 PAYER = Account.from_key(PAYER_KEY).address.lower()
 
 
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, in MiB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -134,6 +142,7 @@ def process(args: list[str], env: dict[str, str], health: str | None = None) -> 
                     raise RuntimeError(f"{args} did not start")
                 time.sleep(0.05)
         yield
+        print(f"  {args[0]} resident memory: {rss_mib(proc.pid):.0f} MiB")
     finally:
         proc.terminate()
         proc.wait(60)

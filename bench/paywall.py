@@ -38,6 +38,14 @@ PRICE = 134000
 HERE = Path(__file__).resolve().parent
 
 
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, in MiB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -100,6 +108,7 @@ def server(variant: str, chain: RunningDevChain, data_dir: Path) -> Iterator[str
                 raise RuntimeError(f"{variant} server did not start")
             time.sleep(0.1)
         yield url
+        print(f"  server resident memory after the run: {rss_mib(process.pid):.0f} MiB")
     finally:
         process.terminate()
         process.wait(10)
