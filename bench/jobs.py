@@ -23,13 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import httpx
+from _common import drive, percentile, rss_mib
 from eth_account import Account
 from sqlalchemy import func, select
 
@@ -43,19 +44,6 @@ from studio402.testing.server import free_port
 
 PAYER_KEY = "0x" + secrets.token_hex(32)
 PAYER = Account.from_key(PAYER_KEY).address.lower()
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, in MiB (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def db_url(data_dir: Path) -> str:
@@ -152,25 +140,6 @@ async def wait_all_complete(data_dir: Path, n: int, since: float) -> float:
     while await count_complete(data_dir) < n:  # noqa: ASYNC110 - watching another process
         await asyncio.sleep(0.05)
     return time.perf_counter() - since
-
-
-async def drive(
-    n: int, concurrency: int, send: Callable[[int], Awaitable[int]]
-) -> tuple[float, list[float], dict[int, int]]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    counter = iter(range(n))
-
-    async def worker() -> None:
-        for i in counter:
-            start = time.perf_counter()
-            status = await send(i)
-            latencies.append(time.perf_counter() - start)
-            statuses[status] = statuses.get(status, 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return n / (time.perf_counter() - started), latencies, statuses
 
 
 def show(label: str, rps: float, lat: list[float], statuses: dict[int, int]) -> None:
