@@ -7,8 +7,15 @@ from typing import Any
 
 import httpx
 
+from studio402.clock import Clock, SystemClock
 from studio402.errors import ProviderError
-from studio402.providers._upstream import error_for_status, parse_retry_after, translate_httpx
+from studio402.providers._upstream import (
+    PollPolicy,
+    error_for_status,
+    parse_retry_after,
+    translate_httpx,
+)
+from studio402.providers.references import ReferenceReader
 
 __all__ = ["call_json", "error_message"]
 
@@ -72,3 +79,39 @@ async def call_json(
     if body is None:
         raise ProviderError(f"{vendor} answered {response.status_code} without JSON")
     return body
+
+
+class RestUpstream:
+    """What every plain-REST adapter holds: key, base URL, HTTP client, limits and clock.
+
+    ``http`` is shared (not closed here); without one the adapter opens its own and closes it
+    in :meth:`aclose`. ``timeout_s`` caps each HTTP call.
+    """
+
+    default_base_url = ""
+    default_policy = PollPolicy()
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        timeout_s: float = 60.0,
+        references: ReferenceReader | None = None,
+        policy: PollPolicy | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._base_url = (base_url or self.default_base_url).rstrip("/")
+        self._own_http = http is None
+        self._http = http or httpx.AsyncClient()
+        self._timeout_s = timeout_s
+        self._references = references
+        self._policy = policy or self.default_policy
+        self._clock = clock or SystemClock()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this adapter opened it."""
+        if self._own_http:
+            await self._http.aclose()

@@ -20,11 +20,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
-from studio402.clock import Clock, SystemClock
 from studio402.errors import ProviderError
-from studio402.providers._rest import call_json, error_message
+from studio402.providers._rest import RestUpstream, call_json, error_message
 from studio402.providers._upstream import (
     PollPolicy,
     decode_handle,
@@ -42,7 +39,7 @@ from studio402.providers.base import (
     UpstreamStatus,
 )
 from studio402.providers.media import download, image_output
-from studio402.providers.references import ReferenceReader, load_references
+from studio402.providers.references import load_references
 from studio402.providers.video_dimensions import parse_ratio
 
 __all__ = ["BFLProvider", "flux_dimensions"]
@@ -82,32 +79,13 @@ def flux_dimensions(aspect_ratio: str = "1:1", resolution: str = "1 MP") -> tupl
     return width, height
 
 
-class BFLProvider:
+class BFLProvider(RestUpstream):
     """FLUX.2 generation and editing through BFL's asynchronous REST API."""
 
     name = "bfl"
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        http: httpx.AsyncClient | None = None,
-        timeout_s: float = 60.0,
-        references: ReferenceReader | None = None,
-        policy: PollPolicy | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        """Configure the adapter. ``http`` is shared (not closed here); without one the adapter
-        opens its own and closes it in :meth:`aclose`. ``timeout_s`` caps each HTTP call."""
-        self._api_key = api_key
-        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._own_http = http is None
-        self._http = http or httpx.AsyncClient()
-        self._timeout_s = timeout_s
-        self._references = references
-        self._policy = policy or PollPolicy(poll_min_s=0.5, poll_max_s=5.0)
-        self._clock = clock or SystemClock()
+    default_base_url = DEFAULT_BASE_URL
+    default_policy = PollPolicy(poll_min_s=0.5, poll_max_s=5.0)
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -223,11 +201,6 @@ class BFLProvider:
 
     async def cancel(self, handle: str) -> None:
         """BFL has no cancel endpoint; the task runs out on its own."""
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this adapter opened it."""
-        if self._own_http:
-            await self._http.aclose()
 
     def _call_timeout(self, deadline_ts: float) -> float:
         return min(self._timeout_s, deadline_ts - self._clock.now().timestamp())

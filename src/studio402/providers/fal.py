@@ -24,10 +24,9 @@ from typing import Any
 
 import httpx
 
-from studio402.clock import Clock, SystemClock
 from studio402.errors import ProviderError, ProviderRejectedError
 from studio402.providers._fal_inputs import check_input, endpoint_for, fal_input
-from studio402.providers._rest import call_json, error_message
+from studio402.providers._rest import RestUpstream, call_json, error_message
 from studio402.providers._upstream import (
     PollPolicy,
     decode_handle,
@@ -39,7 +38,7 @@ from studio402.providers._upstream import (
 )
 from studio402.providers.base import GenerationRequest, PollResult, Submission, UpstreamStatus
 from studio402.providers.media import download, video_outputs
-from studio402.providers.references import ReferenceReader, load_references
+from studio402.providers.references import load_references
 
 __all__ = ["FalProvider"]
 
@@ -57,32 +56,13 @@ def _refusal_in(status: int, body: Any) -> ProviderRejectedError | None:
     return None
 
 
-class FalProvider:
+class FalProvider(RestUpstream):
     """Seedance and Wan video through fal's queue."""
 
     name = "fal"
 
-    def __init__(
-        self,
-        *,
-        api_key: str,
-        base_url: str | None = None,
-        http: httpx.AsyncClient | None = None,
-        timeout_s: float = 60.0,
-        references: ReferenceReader | None = None,
-        policy: PollPolicy | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        """Configure the adapter. ``http`` is shared (not closed here); without one the adapter
-        opens its own and closes it in :meth:`aclose`. ``timeout_s`` caps each HTTP call."""
-        self._api_key = api_key
-        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._own_http = http is None
-        self._http = http or httpx.AsyncClient()
-        self._timeout_s = timeout_s
-        self._references = references
-        self._policy = policy or PollPolicy(poll_min_s=2.0, poll_max_s=10.0)
-        self._clock = clock or SystemClock()
+    default_base_url = DEFAULT_BASE_URL
+    default_policy = PollPolicy(poll_min_s=2.0, poll_max_s=10.0)
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -170,11 +150,6 @@ class FalProvider:
             raise ProviderError(f"{VENDOR} cancel failed: {type(exc).__name__}") from exc
         if response.status_code >= 500:
             raise ProviderError(f"{VENDOR} cancel answered {response.status_code}")
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this adapter opened it."""
-        if self._own_http:
-            await self._http.aclose()
 
     async def _call(self, method: str, url: str, deadline: datetime, body: Any = None) -> Any:
         async def call() -> Any:
